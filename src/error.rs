@@ -1,0 +1,611 @@
+//! One error type for everything that can go wrong, with a `kind()` to match on.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::meta::Meta;
+
+/// What kind of failure an [`Error`] is. Match on it with [`Error::kind`].
+///
+/// The enum is `#[non_exhaustive]`: new kinds may be added in minor releases, so keep a `_`
+/// arm. Kinds split into three groups:
+///
+/// - **Refused before sending** (no request left the machine; `status()` is `None`):
+///   [`InvalidKey`](Self::InvalidKey), [`InvalidRequest`](Self::InvalidRequest),
+///   [`InvalidConfig`](Self::InvalidConfig).
+/// - **FourA answered with an error status** (`status()` is `Some`): [`Unauthorized`](Self::Unauthorized),
+///   [`Forbidden`](Self::Forbidden), [`NotFound`](Self::NotFound),
+///   [`RateLimited`](Self::RateLimited), [`ServerError`](Self::ServerError),
+///   [`Api`](Self::Api), [`UnexpectedRedirect`](Self::UnexpectedRedirect), and
+///   [`InvalidRequest`](Self::InvalidRequest) for a `400`/`422`.
+/// - **The exchange itself failed**: [`Timeout`](Self::Timeout), [`Connection`](Self::Connection),
+///   [`Decode`](Self::Decode), [`BodyTooLarge`](Self::BodyTooLarge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The API key is missing, empty, or malformed (whitespace inside, control characters).
+    InvalidKey,
+    /// The request is invalid: refused by this crate before sending (the message names the
+    /// field), or by FourA with `400`/`422` (then `status()` is set).
+    InvalidRequest,
+    /// The client's configuration is invalid (base URL, proxy, user agent, …).
+    InvalidConfig,
+    /// `401`: the key is missing or invalid, often because of whitespace around it.
+    Unauthorized,
+    /// `403`: the key is disabled or expired.
+    Forbidden,
+    /// `404`: the endpoint does not exist at this base URL.
+    NotFound,
+    /// `429`: too many requests; see [`Error::retry_after`].
+    RateLimited,
+    /// `5xx`: FourA (or a gateway in front of it) failed.
+    ServerError,
+    /// Any other non-success status.
+    Api,
+    /// A `3xx`. Redirects are never followed, so the key never reaches another host.
+    UnexpectedRedirect,
+    /// The call did not finish within its timeout.
+    Timeout,
+    /// No connection could be made, or it broke (DNS, refused, reset, TLS, proxy).
+    Connection,
+    /// FourA's answer could not be understood (not JSON, or not the documented shape).
+    Decode,
+    /// The response body is larger than the configured limit.
+    BodyTooLarge,
+}
+
+impl ErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidKey => "invalid API key",
+            ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::InvalidConfig => "invalid client configuration",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::ServerError => "FourA server error",
+            ErrorKind::Api => "FourA API error",
+            ErrorKind::UnexpectedRedirect => "unexpected redirect",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Connection => "connection failed",
+            ErrorKind::Decode => "unreadable response",
+            ErrorKind::BodyTooLarge => "response too large",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// Which of FourA's APIs a call went to; it decides the error hints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    /// `/api/v1/tasks`, `Authorization: Bearer` (the founding document's API).
+    Tasks,
+}
+
+/// The error type of every fallible function in this crate.
+///
+/// It carries what a person needs to act: the [`kind`](Error::kind), the HTTP
+/// [`status`](Error::status), the server's [`message`](Error::message) and
+/// [`code`](Error::code), FourA's [`request_id`](Error::request_id), how long to wait
+/// ([`retry_after`](Error::retry_after)), and — in its `Display` — a hint taken from FourA's
+/// documentation. It never contains the API key: the request funnel removes the key from any
+/// text a server sends back before an error is built.
+///
+/// ```no_run
+/// use foura::{Client, ErrorKind, TaskType};
+///
+/// let client = Client::from_env()?;
+/// match client.submit("https://example.com", TaskType::Single) {
+///     Ok(task) => println!("{} {:?}", task.id, task.status),
+///     Err(e) if e.kind() == ErrorKind::RateLimited => {
+///         eprintln!("slow down; FourA asks for {:?}", e.retry_after());
+///     }
+///     Err(e) => eprintln!("{e}"),
+/// }
+/// # Ok::<(), foura::Error>(())
+/// ```
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    /// What this crate says happened (always present).
+    detail: String,
+    status: Option<u16>,
+    message: Option<String>,
+    code: Option<String>,
+    retry_after: Option<Duration>,
+    meta: Meta,
+    body: Option<Value>,
+    hint: Option<String>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, detail: String) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                detail,
+                status: None,
+                message: None,
+                code: None,
+                retry_after: None,
+                meta: Meta::default(),
+                body: None,
+                hint: None,
+                source: None,
+            }),
+        }
+    }
+
+    pub(crate) fn invalid_request(field: &str, problem: impl fmt::Display) -> Self {
+        Error::new(ErrorKind::InvalidRequest, format!("`{field}` {problem}"))
+    }
+
+    pub(crate) fn invalid_config(setting: &str, problem: impl fmt::Display) -> Self {
+        Error::new(ErrorKind::InvalidConfig, format!("`{setting}` {problem}"))
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.inner.hint = Some(hint.into());
+        self
+    }
+
+    pub(crate) fn with_meta(mut self, meta: Meta) -> Self {
+        if self.inner.retry_after.is_none() {
+            self.inner.retry_after = meta.retry_after;
+        }
+        self.inner.meta = meta;
+        self
+    }
+
+    /// This crate's own description, without the hint.
+    pub(crate) fn detail(&self) -> &str {
+        &self.inner.detail
+    }
+
+    /// Builds the error for a non-success HTTP answer from FourA.
+    pub(crate) fn from_response(
+        service: Service,
+        status: u16,
+        location: Option<&str>,
+        meta: Meta,
+        body: &[u8],
+    ) -> Self {
+        let parsed = ErrorBody::parse(body);
+        let kind = match status {
+            300..=399 => ErrorKind::UnexpectedRedirect,
+            400 | 422 => ErrorKind::InvalidRequest,
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Forbidden,
+            404 => ErrorKind::NotFound,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::ServerError,
+            _ => ErrorKind::Api,
+        };
+        let mut detail = format!("FourA answered {}", status_line(status));
+        if kind == ErrorKind::UnexpectedRedirect {
+            match location {
+                Some(to) => detail.push_str(&format!(" redirecting to {}", sanitize(to, 200))),
+                None => detail.push_str(" (a redirect without a Location)"),
+            }
+        }
+        if parsed.message.is_none() {
+            if let Some(snippet) = &parsed.snippet {
+                detail.push_str(&format!(" with a non-JSON body: \"{snippet}\""));
+            }
+        }
+        let mut err = Error::new(kind, detail).with_meta(meta);
+        err.inner.status = Some(status);
+        err.inner.message = parsed.message;
+        err.inner.code = parsed.code;
+        err.inner.body = parsed.json;
+        // The body's own wait (documented on 429) wins over a generic Retry-After header.
+        if parsed.retry_after.is_some() {
+            err.inner.retry_after = parsed.retry_after;
+        }
+        if let Some(hint) = hint_for(service, kind, err.inner.retry_after) {
+            err = err.with_hint(hint);
+        }
+        err
+    }
+
+    /// Removes every occurrence of `secret` from the text this error carries. The funnel calls
+    /// it with the key, in case a server or a proxy echoed the request's headers back.
+    pub(crate) fn scrub(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        let clean = |s: &mut String| {
+            if s.contains(secret) {
+                *s = s.replace(secret, "<redacted>");
+            }
+        };
+        let inner = &mut *self.inner;
+        clean(&mut inner.detail);
+        inner.message.as_mut().map(clean);
+        inner.code.as_mut().map(clean);
+        inner.hint.as_mut().map(clean);
+        inner.meta.request_id.as_mut().map(clean);
+        inner.meta.exit_class.as_mut().map(clean);
+        inner.meta.limit.as_mut().map(clean);
+        if let Some(body) = inner.body.as_mut() {
+            scrub_value(body, secret);
+        }
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status FourA answered with, if the failure came from an HTTP answer.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+
+    /// The server's own message, e.g. `Invalid or missing API key.`, if it sent one.
+    pub fn message(&self) -> Option<&str> {
+        self.inner.message.as_deref()
+    }
+
+    /// The server's machine-readable code, e.g. `INVALID_PARAMS` or `RATE_LIMIT_EXCEEDED`.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.code.as_deref()
+    }
+
+    /// FourA's `X-Foura-Request-Id` for the failed call, when it sent one. Quote it when you
+    /// contact FourA's support; the Dashboard's Activity Log lists calls by it.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.meta.request_id.as_deref()
+    }
+
+    /// How long FourA asked the caller to wait: the body's `retryAfter` (seconds), else the
+    /// `Retry-After` header (seconds or an HTTP-date).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
+    /// Whether trying the same call again later may succeed: rate limits, server errors,
+    /// timeouts and broken connections. Invalid input, refused keys, `404`s and redirects
+    /// will fail the same way again.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::RateLimited
+                | ErrorKind::ServerError
+                | ErrorKind::Timeout
+                | ErrorKind::Connection
+        )
+    }
+
+    /// All response metadata of the failed call (request id, credits, …).
+    pub fn meta(&self) -> &Meta {
+        &self.inner.meta
+    }
+
+    /// The error response's JSON body, when it was JSON (with the key removed from it).
+    pub fn body(&self) -> Option<&Value> {
+        self.inner.body.as_ref()
+    }
+
+    /// What to do about it, from FourA's documentation, when there is advice to give.
+    pub fn hint(&self) -> Option<&str> {
+        self.inner.hint.as_deref()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        write!(f, "{}: {}", inner.kind, inner.detail)?;
+        if let Some(message) = &inner.message {
+            write!(f, ": {message}")?;
+        }
+        let mut extras = Vec::new();
+        if let Some(code) = &inner.code {
+            extras.push(format!("code {code}"));
+        }
+        if let Some(id) = &inner.meta.request_id {
+            extras.push(format!("request id {id}"));
+        }
+        if !extras.is_empty() {
+            write!(f, " ({})", extras.join(", "))?;
+        }
+        if let Some(hint) = &inner.hint {
+            write!(f, ". Fix: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &inner.kind).field("detail", &inner.detail);
+        if let Some(status) = inner.status {
+            d.field("status", &status);
+        }
+        if let Some(message) = &inner.message {
+            d.field("message", message);
+        }
+        if let Some(code) = &inner.code {
+            d.field("code", code);
+        }
+        if let Some(id) = &inner.meta.request_id {
+            d.field("request_id", id);
+        }
+        if let Some(wait) = &inner.retry_after {
+            d.field("retry_after", wait);
+        }
+        if let Some(hint) = &inner.hint {
+            d.field("hint", hint);
+        }
+        if let Some(source) = &inner.source {
+            d.field("source", &source.to_string());
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The advice FourA's documentation gives for each failure (seed "Common Authentication Errors",
+/// foura-api.md §2.4).
+fn hint_for(service: Service, kind: ErrorKind, wait: Option<Duration>) -> Option<String> {
+    let Service::Tasks = service;
+    Some(match kind {
+        ErrorKind::Unauthorized => "check the Authorization header format \
+            (`Authorization: Bearer <key>`) and trim whitespace from the key; \
+            FOURA_API_KEY must hold the whole key"
+            .to_owned(),
+        ErrorKind::Forbidden => "the API key is disabled or expired: generate a new key in \
+            the FourA Dashboard (Settings → API Access) and build a new Client with it"
+            .to_owned(),
+        ErrorKind::RateLimited => match wait {
+            Some(w) => format!("wait {}s before retrying", w.as_secs()),
+            None => "slow down and retry with backoff".to_owned(),
+        },
+        ErrorKind::ServerError => "retry after a short delay".to_owned(),
+        ErrorKind::NotFound => "check the base URL: the tasks API lives at \
+            https://eu.api.foura.ai/api/v1"
+            .to_owned(),
+        ErrorKind::UnexpectedRedirect => "redirects are never followed so that the key \
+            cannot reach another host; set the base URL to where FourA's API really is"
+            .to_owned(),
+        _ => return None,
+    })
+}
+
+fn status_line(status: u16) -> String {
+    let reason = match status {
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Content Too Large",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    };
+    if reason.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status} {reason}")
+    }
+}
+
+/// The useful parts of an error body, in either of FourA's shapes (foura-api.md §2.4, §4.1):
+/// nested `{"error":{"code","message","status","retryAfter"}}` or flat `{"error":"…", …}`.
+#[derive(Debug, Default)]
+struct ErrorBody {
+    message: Option<String>,
+    code: Option<String>,
+    retry_after: Option<Duration>,
+    json: Option<Value>,
+    snippet: Option<String>,
+}
+
+impl ErrorBody {
+    fn parse(body: &[u8]) -> Self {
+        let Ok(json) = serde_json::from_slice::<Value>(body) else {
+            let text = String::from_utf8_lossy(body);
+            let snippet = sanitize(&strip_tags(&text), 160);
+            return ErrorBody {
+                snippet: (!snippet.is_empty()).then_some(snippet),
+                ..ErrorBody::default()
+            };
+        };
+        let mut parsed = ErrorBody::default();
+        if let Value::Object(top) = &json {
+            let text = |v: Option<&Value>| v.and_then(Value::as_str).map(|s| sanitize(s, 500));
+            match top.get("error") {
+                Some(Value::Object(nested)) => {
+                    parsed.message = text(nested.get("message"));
+                    parsed.code = text(nested.get("code"));
+                    parsed.retry_after = seconds(nested.get("retryAfter"));
+                }
+                Some(Value::String(s)) => parsed.message = Some(sanitize(s, 500)),
+                _ => {}
+            }
+            parsed.message = parsed.message.or_else(|| text(top.get("message")));
+            parsed.code = parsed.code.or_else(|| text(top.get("code")));
+            parsed.retry_after = parsed
+                .retry_after
+                .or_else(|| seconds(top.get("retryAfter")))
+                .or_else(|| seconds(top.get("retry_after_seconds")));
+        }
+        parsed.json = Some(json);
+        parsed
+    }
+}
+
+/// A wait in seconds given as a JSON number or numeric string.
+pub(crate) fn seconds(v: Option<&Value>) -> Option<Duration> {
+    let secs = match v? {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    (secs.is_finite() && secs >= 0.0 && secs < 1e9).then(|| Duration::from_secs_f64(secs))
+}
+
+/// Drops `<…>` tags so an HTML error page reads as its text.
+fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(4096));
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Collapses whitespace, drops control characters and cuts to `max` characters.
+pub(crate) fn sanitize(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+            count += 1;
+        }
+        for c in word.chars() {
+            if count >= max {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+    }
+    out
+}
+
+fn scrub_value(v: &mut Value, secret: &str) {
+    match v {
+        Value::String(s) if s.contains(secret) => *s = s.replace(secret, "<redacted>"),
+        Value::Array(items) => items.iter_mut().for_each(|i| scrub_value(i, secret)),
+        Value::Object(map) => map.values_mut().for_each(|i| scrub_value(i, secret)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> Meta {
+        Meta {
+            request_id: Some("req-1".into()),
+            ..Meta::default()
+        }
+    }
+
+    #[test]
+    fn nested_body_is_read() {
+        let body = br#"{"error":{"code":"RATE_LIMIT_EXCEEDED","message":"Rate limit exceeded. Retry after 30 seconds.","status":429,"retryAfter":30}}"#;
+        let e = Error::from_response(Service::Tasks, 429, None, meta(), body);
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert_eq!(e.status(), Some(429));
+        assert_eq!(e.code(), Some("RATE_LIMIT_EXCEEDED"));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
+        assert_eq!(e.request_id(), Some("req-1"));
+        assert!(e.is_retryable());
+        assert_eq!(
+            e.to_string(),
+            "rate limited: FourA answered HTTP 429 Too Many Requests: Rate limit exceeded. \
+             Retry after 30 seconds. (code RATE_LIMIT_EXCEEDED, request id req-1). \
+             Fix: wait 30s before retrying"
+        );
+    }
+
+    #[test]
+    fn flat_body_is_read() {
+        let body = br#"{"error":"Invalid API key"}"#;
+        let e = Error::from_response(Service::Tasks, 401, None, Meta::default(), body);
+        assert_eq!(e.kind(), ErrorKind::Unauthorized);
+        assert_eq!(e.message(), Some("Invalid API key"));
+        assert!(e.to_string().contains("trim whitespace from the key"));
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn html_becomes_a_short_snippet() {
+        let page = format!(
+            "<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>",
+            "x ".repeat(5000)
+        );
+        let e = Error::from_response(Service::Tasks, 502, None, Meta::default(), page.as_bytes());
+        assert_eq!(e.kind(), ErrorKind::ServerError);
+        assert_eq!(e.message(), None);
+        let text = e.to_string();
+        assert!(text.contains("502 Bad Gateway"), "{text}");
+        assert!(text.len() < 400, "{}", text.len());
+        assert!(!text.contains('<'), "{text}");
+    }
+
+    #[test]
+    fn scrub_removes_the_secret_everywhere() {
+        let body = br#"{"error":{"message":"bad key fk_live_SECRET","code":"X"},"echo":["fk_live_SECRET"]}"#;
+        let e = Error::from_response(Service::Tasks, 401, None, Meta::default(), body)
+            .scrub("fk_live_SECRET");
+        let all = format!("{e} {e:?} {}", e.body().unwrap());
+        assert!(!all.contains("SECRET"), "{all}");
+    }
+
+    #[test]
+    fn sanitize_cuts_and_cleans() {
+        assert_eq!(sanitize("  a\n\tb\u{0}c  ", 10), "a b c");
+        assert_eq!(sanitize("abcdef", 3), "abc…");
+    }
+}

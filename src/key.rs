@@ -1,0 +1,222 @@
+//! The API key holder: the only place outside the request funnel that touches the secret.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, ErrorKind};
+
+/// The environment variable FourA's documentation tells users to keep the key in.
+pub const API_KEY_ENV: &str = "FOURA_API_KEY";
+
+/// Where a FourA account's keys are found, quoted in every "no key" error.
+const WHERE_KEYS_LIVE: &str =
+    "copy your key from the FourA Dashboard (Settings → API Access) and export FOURA_API_KEY";
+
+/// A FourA API key, wiped from memory when dropped.
+///
+/// The key is kept in a [`zeroize::Zeroizing<String>`], so the bytes this value owns are
+/// overwritten with zeros when it is dropped. It has no `Display`, no `Serialize`, no `Clone`
+/// and no `Deref<Target = str>`; its `Debug` shows only the key's prefix (`fk_live_`,
+/// `pk_live_`, …). Reading the secret takes an explicitly named method,
+/// [`expose_secret`](ApiKey::expose_secret).
+///
+/// # Validation
+///
+/// [`ApiKey::new`] trims surrounding whitespace, because FourA's documentation names extra
+/// whitespace as a cause of `401 Unauthorized`. It then refuses, with
+/// [`ErrorKind::InvalidKey`], a key that is empty or that contains inner whitespace, control
+/// characters or non-ASCII characters: such a key cannot be valid, and would otherwise fail
+/// only at the server (or inside the HTTP library, which could echo it). Any prefix is
+/// accepted: `fk_live_` keys for the tasks API, `pk_live_` keys for the engine API, and
+/// whatever test keys FourA issues.
+///
+/// ```
+/// use foura::ApiKey;
+///
+/// let key = ApiKey::new(" fk_live_a1b2c3d4e5f6 \n")?;
+/// assert_eq!(key.expose_secret(), "fk_live_a1b2c3d4e5f6");
+/// assert_eq!(format!("{key:?}"), "ApiKey(\"fk_live_…\")");
+/// assert!(ApiKey::new("fk_live_a1 b2").is_err());
+/// # Ok::<(), foura::Error>(())
+/// ```
+///
+/// # What is wiped, and what is not
+///
+/// Wiping is best effort, as it is for every Rust program that uses `zeroize`:
+///
+/// - **Wiped:** the key this value holds (its whole allocation, when it is dropped); the
+///   `String` handed to [`ApiKey::new`] (it is taken by value and wiped once trimmed); the
+///   value read by [`ApiKey::from_env`]; and the `Bearer <key>` header value, which the client
+///   builds in an exactly pre-sized `Zeroizing<String>` for each request and wipes after it.
+/// - **Not wiped, because this crate never owns them:** the copy the `http` crate makes when
+///   the header value is handed to ureq (`HeaderValue` stores its own `Bytes`, freed unwiped
+///   after the request); the copy ureq writes into a connection's output buffer (reused for
+///   the life of the pooled connection, not wiped when it closes); TLS and kernel socket
+///   buffers; a `&str` you passed in (it is still yours); and the process environment, if the
+///   key came from `FOURA_API_KEY`.
+/// - Never enable `TRACE` logging for `ureq` or `ureq_proto`: it hex-dumps the wire,
+///   including the key.
+pub struct ApiKey {
+    secret: Zeroizing<String>,
+}
+
+impl ApiKey {
+    /// Wraps a key, trimming surrounding whitespace.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidKey`] when the trimmed key is empty, or contains whitespace, a
+    /// control character or a non-ASCII character. The message says which, and at what
+    /// position; it never contains the key.
+    pub fn new(key: impl Into<String>) -> Result<Self, Error> {
+        // Take ownership at once so the caller's String is wiped when we are done with it.
+        let raw = Zeroizing::new(key.into());
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidKey,
+                "the API key is empty".to_owned(),
+            ));
+        }
+        if let Some((at, c)) = trimmed.char_indices().find(|(_, c)| !c.is_ascii_graphic()) {
+            let what = if c.is_whitespace() {
+                "whitespace"
+            } else if c.is_control() {
+                "a control character"
+            } else {
+                "a non-ASCII character"
+            };
+            return Err(Error::new(
+                ErrorKind::InvalidKey,
+                format!(
+                    "the API key contains {what} at byte {at}; a FourA key is one word of \
+                     printable ASCII (check that it was copied whole)"
+                ),
+            ));
+        }
+        // An exact-capacity copy: nothing reallocates, so no unwiped fragment is left behind.
+        let mut secret = Zeroizing::new(String::with_capacity(trimmed.len()));
+        secret.push_str(trimmed);
+        Ok(Self { secret })
+    }
+
+    /// Reads the key from the `FOURA_API_KEY` environment variable, trimming whitespace.
+    ///
+    /// ```no_run
+    /// let key = foura::ApiKey::from_env()?;
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidKey`] when the variable is unset, not UTF-8, or fails
+    /// [`ApiKey::new`]'s checks. The message names `FOURA_API_KEY` and where keys are found.
+    pub fn from_env() -> Result<Self, Error> {
+        match std::env::var(API_KEY_ENV) {
+            Ok(value) => Self::new(value).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidKey,
+                    format!("{API_KEY_ENV} is set but unusable: {}", e.detail()),
+                )
+            }),
+            Err(std::env::VarError::NotPresent) => Err(Error::new(
+                ErrorKind::InvalidKey,
+                format!("{API_KEY_ENV} is not set; {WHERE_KEYS_LIVE}"),
+            )),
+            Err(std::env::VarError::NotUnicode(_)) => Err(Error::new(
+                ErrorKind::InvalidKey,
+                format!("{API_KEY_ENV} is not valid UTF-8; {WHERE_KEYS_LIVE}"),
+            )),
+        }
+    }
+
+    /// The secret itself. Named so that every read of the key is visible in a code review.
+    pub fn expose_secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// The key's non-secret prefix, e.g. `fk_live_`: everything up to and including the
+    /// second `_`, shown only when at least eight characters of the key remain hidden.
+    /// Returns `""` for keys without such a prefix.
+    ///
+    /// ```
+    /// let key = foura::ApiKey::new("pk_live_0123456789abcdef")?;
+    /// assert_eq!(key.prefix(), "pk_live_");
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    pub fn prefix(&self) -> &str {
+        let s = self.secret.as_str();
+        let mut underscores = s.match_indices('_').map(|(i, _)| i);
+        match (underscores.next(), underscores.next()) {
+            (Some(_), Some(second)) if s.len() - (second + 1) >= 8 && second < 16 => {
+                &s[..=second]
+            }
+            _ => "",
+        }
+    }
+
+    /// Builds `Bearer <key>` in an exactly pre-sized buffer that is wiped when dropped.
+    pub(crate) fn bearer(&self) -> Zeroizing<String> {
+        const SCHEME: &str = "Bearer ";
+        let mut value = Zeroizing::new(String::with_capacity(SCHEME.len() + self.secret.len()));
+        value.push_str(SCHEME);
+        value.push_str(&self.secret);
+        value
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiKey(\"{}…\")", self.prefix())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_only_the_prefix() {
+        let key = ApiKey::new("fk_live_a1b2c3d4e5f6").unwrap();
+        assert_eq!(format!("{key:?}"), "ApiKey(\"fk_live_…\")");
+        assert_eq!(format!("{key:#?}"), "ApiKey(\"fk_live_…\")");
+    }
+
+    #[test]
+    fn short_or_unprefixed_keys_show_nothing() {
+        for k in ["k_x", "abc", "a_b_c", "fk_live_short", "averyveryverylongprefix_x_0123456789"] {
+            let key = ApiKey::new(k).unwrap();
+            assert_eq!(format!("{key:?}"), "ApiKey(\"…\")", "{k}");
+        }
+    }
+
+    #[test]
+    fn bearer_is_exactly_sized() {
+        let key = ApiKey::new("fk_live_a1b2c3d4e5f6").unwrap();
+        let b = key.bearer();
+        assert_eq!(b.as_str(), "Bearer fk_live_a1b2c3d4e5f6");
+        assert_eq!(b.capacity(), b.len());
+    }
+
+    #[test]
+    fn rejects_bad_keys_without_echoing_them() {
+        for (k, word) in [
+            ("", "empty"),
+            ("   \n", "empty"),
+            ("fk_live_ab cd", "whitespace"),
+            ("fk_live_ab\tcd", "whitespace"),
+            ("fk_live_ab\u{7}cd", "control"),
+            ("fk_live_abécd", "non-ASCII"),
+        ] {
+            let err = ApiKey::new(k).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidKey);
+            let text = format!("{err} {err:?}");
+            assert!(text.contains(word), "{text}");
+            if k.trim().len() > 4 {
+                assert!(!text.contains(k.trim()), "{text}");
+                assert!(!text.contains("fk_live_ab"), "{text}");
+            }
+        }
+    }
+}

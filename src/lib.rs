@@ -1,0 +1,146 @@
+//! A blocking, runtime-free client for the [FourA](https://foura.ai) web-data API.
+//!
+//! FourA fetches a web page for you — plain HTTP with a browser's fingerprint, through
+//! rotating proxies, or in a real headless browser — and returns its content, status, headers
+//! and timings. This crate calls it from plain `fn main` programs, `build.rs` scripts and small
+//! utilities: one synchronous [`ureq`](https://docs.rs/ureq) agent, a zeroizing key holder,
+//! and no async runtime anywhere in the dependency tree.
+//!
+//! # Quick start
+//!
+//! Put your key in `FOURA_API_KEY` (FourA Dashboard → Settings → API Access), then:
+//!
+//! ```no_run
+//! use foura::TaskType;
+//!
+//! let task = foura::submit("https://example.com", TaskType::Single)?;
+//! println!("{} {} {:?}", task.id, task.status, task.status_code);
+//! # Ok::<(), foura::Error>(())
+//! ```
+//!
+//! [`submit`] and [`create_task`] use a process-wide [`Client`] built once from the
+//! environment. For anything more, build a client yourself:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use foura::{ApiKey, Client, TaskRequest, TaskType};
+//!
+//! let client = Client::builder()
+//!     .api_key(ApiKey::from_env()?)
+//!     .user_agent_suffix("price-watch/2.1")
+//!     .build()?;
+//! let task = client.create_task(
+//!     &TaskRequest::new("https://example.com/products", TaskType::Browser)
+//!         .wait_for(".product-list")
+//!         .timeout(Duration::from_secs(20)),
+//! )?;
+//! # Ok::<(), foura::Error>(())
+//! ```
+//!
+//! # Errors
+//!
+//! Every failure is an [`Error`]; match on [`Error::kind`]. Errors carry the HTTP status,
+//! FourA's message and code, its request id, how long to wait, and a hint from FourA's docs —
+//! and never the key.
+//!
+//! # Testing without a key
+//!
+//! With the `mock` feature, [`mock::MockServer`] runs a FourA emulator on loopback, so code
+//! that uses this crate can be tested offline (see the README).
+//!
+//! # Safety of the key
+//!
+//! [`ApiKey`] wipes the key on drop and never prints it. The client sends it only to the
+//! configured base URL: redirects are not followed, and plain `http://` is allowed only to
+//! loopback. See [`ApiKey`] for exactly which copies can and cannot be wiped.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod error;
+mod key;
+mod meta;
+mod tasks;
+mod time;
+
+#[cfg(feature = "mock")]
+pub mod mock;
+
+use std::sync::OnceLock;
+
+pub use client::{
+    BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TASK_TIMEOUT, TIMEOUT_MARGIN,
+};
+pub use error::{Error, ErrorKind};
+pub use key::{API_KEY_ENV, ApiKey};
+pub use meta::Meta;
+pub use tasks::{Task, TaskRequest, TaskStatus, TaskType, Timing};
+
+/// The process-wide client behind the free functions, built on first use.
+static GLOBAL: OnceLock<Client> = OnceLock::new();
+
+/// The process-wide client: built once from `FOURA_API_KEY` (and `FOURA_API_BASE`) on first
+/// use, then shared. A failed build is not remembered, so fixing the environment and
+/// calling again works.
+///
+/// Its key lives until the process exits (a `static` is never dropped, so never wiped);
+/// build your own [`Client`] where that matters.
+///
+/// # Errors
+///
+/// As [`Client::from_env`].
+pub fn global_client() -> Result<&'static Client, Error> {
+    if let Some(client) = GLOBAL.get() {
+        return Ok(client);
+    }
+    let client = Client::from_env()?;
+    Ok(GLOBAL.get_or_init(|| client))
+}
+
+/// Creates a task for `url` with the process-wide client ([`global_client`]): the simplest
+/// call, for `fn main` programs and `build.rs` scripts.
+///
+/// ```no_run
+/// let task = foura::submit("https://example.com", foura::TaskType::Single)?;
+/// # Ok::<(), foura::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Client::from_env`] and [`Client::submit`].
+pub fn submit(url: &str, task_type: TaskType) -> Result<Task, Error> {
+    global_client()?.submit(url, task_type)
+}
+
+/// Creates a task from a full [`TaskRequest`] with the process-wide client ([`global_client`]).
+///
+/// ```no_run
+/// use foura::{TaskRequest, TaskType};
+///
+/// let request = TaskRequest::new("https://example.com", TaskType::Proxy).proxy_country("de");
+/// let task = foura::create_task(&request)?;
+/// # Ok::<(), foura::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Client::from_env`] and [`Client::create_task`].
+pub fn create_task(request: &TaskRequest) -> Result<Task, Error> {
+    global_client()?.create_task(request)
+}
+
+/// Lists tasks with the process-wide client ([`global_client`]).
+///
+/// # Errors
+///
+/// As [`Client::from_env`] and [`Client::list_tasks`].
+pub fn list_tasks() -> Result<Vec<Task>, Error> {
+    global_client()?.list_tasks()
+}
+
+// The README's Rust examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,93 @@
+//! What FourA says about a call in its response headers, kept on every result and every error.
+
+use std::time::Duration;
+
+/// Response metadata FourA sends in headers (foura-api.md §3.8), read case-insensitively.
+///
+/// Every field is optional: older gateways, proxies that strip headers, and requests that died
+/// before reaching FourA's backend send none of them.
+///
+/// ```
+/// # fn demo(task: &foura::Task) {
+/// if let Some(id) = task.meta().request_id.as_deref() {
+///     eprintln!("FourA request id: {id} (look it up in the Dashboard's Activity Log)");
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Meta {
+    /// `X-Foura-Request-Id`: the id FourA's Dashboard Activity Log lists the call under.
+    pub request_id: Option<String>,
+    /// `X-FourA-Credits`: credits the call used (a decimal number; sent on failures too).
+    pub credits: Option<f64>,
+    /// `X-FourA-Exit-Class`: `standard` or `premium`, when FourA reports one.
+    pub exit_class: Option<String>,
+    /// `X-FourA-Limit`: the `plan_limit_*` code of a plan refusal.
+    pub limit: Option<String>,
+    /// `Retry-After`, as delta-seconds or an HTTP-date, converted to a wait from now.
+    pub retry_after: Option<Duration>,
+}
+
+/// Longest header value kept; anything longer is not metadata FourA documents.
+const MAX_VALUE: usize = 256;
+
+impl Meta {
+    /// Reads the documented headers from any `(name, value)` list, ignoring name case.
+    pub(crate) fn from_headers<'a>(headers: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Self {
+        let mut meta = Meta::default();
+        for (name, value) in headers {
+            let Ok(value) = std::str::from_utf8(value) else {
+                continue;
+            };
+            let value = value.trim();
+            if value.is_empty() || value.len() > MAX_VALUE {
+                continue;
+            }
+            if name.eq_ignore_ascii_case("x-foura-request-id") {
+                meta.request_id = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case("x-foura-credits") {
+                meta.credits = value.parse::<f64>().ok().filter(|c| c.is_finite());
+            } else if name.eq_ignore_ascii_case("x-foura-exit-class") {
+                meta.exit_class = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case("x-foura-limit") {
+                meta.limit = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case("retry-after") {
+                meta.retry_after = crate::time::parse_retry_after(value);
+            }
+        }
+        meta
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names_are_case_insensitive() {
+        let headers: [(&str, &[u8]); 5] = [
+            ("X-FOURA-REQUEST-ID", b"abc"),
+            ("x-foura-credits", b" 2.5 "),
+            ("X-FourA-Exit-Class", b"premium"),
+            ("x-FOURA-limit", b"plan_limit_credits"),
+            ("Retry-After", b"3600"),
+        ];
+        let meta = Meta::from_headers(headers);
+        assert_eq!(meta.request_id.as_deref(), Some("abc"));
+        assert_eq!(meta.credits, Some(2.5));
+        assert_eq!(meta.exit_class.as_deref(), Some("premium"));
+        assert_eq!(meta.limit.as_deref(), Some("plan_limit_credits"));
+        assert_eq!(meta.retry_after, Some(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn junk_values_are_ignored() {
+        let headers: [(&str, &[u8]); 3] = [
+            ("x-foura-credits", b"NaN"),
+            ("x-foura-request-id", b"\xff\xfe"),
+            ("retry-after", b"later"),
+        ];
+        assert_eq!(Meta::from_headers(headers), Meta::default());
+    }
+}
