@@ -158,7 +158,10 @@ impl Client {
     }
 
     /// The funnel, decoding step: sends `call` and decodes a success body as JSON.
-    pub(crate) fn call_json<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<(T, Meta), Error> {
+    pub(crate) fn call_json<T: DeserializeOwned>(
+        &self,
+        call: &Call<'_>,
+    ) -> Result<(T, Meta), Error> {
         let reply = self.call(call)?;
         match serde_json::from_slice::<T>(&reply.body) {
             Ok(value) => Ok((value, reply.meta)),
@@ -190,7 +193,10 @@ impl Client {
             Auth::Bearer => {
                 let bearer = inner.key.bearer();
                 let mut value = HeaderValue::from_str(&bearer).map_err(|_| {
-                    Error::new(ErrorKind::InvalidKey, "the API key is not a valid header value".into())
+                    Error::new(
+                        ErrorKind::InvalidKey,
+                        "the API key is not a valid header value".into(),
+                    )
                 })?;
                 value.set_sensitive(true);
                 Some(("authorization", value))
@@ -204,7 +210,11 @@ impl Client {
                 if let Some((name, value)) = auth {
                     request = request.header(name, value);
                 }
-                request.config().timeout_global(Some(timeout)).build().call()
+                request
+                    .config()
+                    .timeout_global(Some(timeout))
+                    .build()
+                    .call()
             }
             Method::Post => {
                 let mut request = inner
@@ -216,7 +226,11 @@ impl Client {
                     request = request.header(name, value);
                 }
                 let body = call.body.as_deref().unwrap_or(b"{}");
-                request.config().timeout_global(Some(timeout)).build().send(body)
+                request
+                    .config()
+                    .timeout_global(Some(timeout))
+                    .build()
+                    .send(body)
             }
         };
         let mut response = sent.map_err(|e| what.transport_error(e))?;
@@ -404,13 +418,19 @@ impl ClientBuilder {
         }
         if let Some(t) = self.connect_timeout {
             if t.is_zero() {
-                return Err(Error::invalid_config("connect_timeout", "must be more than zero"));
+                return Err(Error::invalid_config(
+                    "connect_timeout",
+                    "must be more than zero",
+                ));
             }
             settings.connect_timeout = t;
         }
         if let Some(n) = self.max_response_bytes {
             if n == 0 {
-                return Err(Error::invalid_config("max_response_bytes", "must be more than zero"));
+                return Err(Error::invalid_config(
+                    "max_response_bytes",
+                    "must be more than zero",
+                ));
             }
             settings.max_response_bytes = n;
         }
@@ -492,7 +512,10 @@ impl Settings {
             .max_redirects(0)
             .max_redirects_will_error(false)
             .timeout_connect(Some(self.connect_timeout))
-            .timeout_global(Some(self.timeout.unwrap_or(DEFAULT_TASK_TIMEOUT + TIMEOUT_MARGIN)))
+            .timeout_global(Some(
+                self.timeout
+                    .unwrap_or(DEFAULT_TASK_TIMEOUT + TIMEOUT_MARGIN),
+            ))
             .user_agent(self.user_agent.as_str())
             .proxy(proxy);
         #[cfg(feature = "native-tls")]
@@ -517,10 +540,7 @@ fn normalize_base_url(raw: &str) -> Result<String, Error> {
         .scheme_str()
         .ok_or_else(|| bad("must start with https:// (or http:// for a loopback emulator)"))?
         .to_ascii_lowercase();
-    let authority = uri
-        .authority()
-        .ok_or_else(|| bad("has no host"))?
-        .as_str();
+    let authority = uri.authority().ok_or_else(|| bad("has no host"))?.as_str();
     if authority.contains('@') {
         return Err(bad("must not contain credentials (user:password@)"));
     }
@@ -546,7 +566,10 @@ fn normalize_base_url(raw: &str) -> Result<String, Error> {
             break;
         }
     }
-    Ok(format!("{scheme}://{}{path}", authority.to_ascii_lowercase()))
+    Ok(format!(
+        "{scheme}://{}{path}",
+        authority.to_ascii_lowercase()
+    ))
 }
 
 /// Loopback hosts: `localhost`, `127.0.0.0/8` and `::1` (bracketed or not).
@@ -555,7 +578,9 @@ fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| match ip {
             IpAddr::V4(v4) => v4.is_loopback(),
-            IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+            IpAddr::V6(v6) => {
+                v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
         })
 }
 
@@ -700,7 +725,11 @@ mod tests {
             "https://eu.api.foura.ai/api/v1",
             " https://EU.api.foura.ai/api/v1/ ",
         ] {
-            assert_eq!(normalize_base_url(form).unwrap(), "https://eu.api.foura.ai", "{form}");
+            assert_eq!(
+                normalize_base_url(form).unwrap(),
+                "https://eu.api.foura.ai",
+                "{form}"
+            );
         }
         assert_eq!(
             normalize_base_url("http://127.0.0.1:8080/gw/api").unwrap(),
@@ -710,7 +739,12 @@ mod tests {
 
     #[test]
     fn plain_http_only_to_loopback() {
-        for ok in ["http://127.0.0.1:1", "http://127.9.9.9", "http://localhost:80", "http://[::1]:9"] {
+        for ok in [
+            "http://127.0.0.1:1",
+            "http://127.9.9.9",
+            "http://localhost:80",
+            "http://[::1]:9",
+        ] {
             assert!(normalize_base_url(ok).is_ok(), "{ok}");
         }
         for bad in [

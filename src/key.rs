@@ -149,9 +149,7 @@ impl ApiKey {
         let s = self.secret.as_str();
         let mut underscores = s.match_indices('_').map(|(i, _)| i);
         match (underscores.next(), underscores.next()) {
-            (Some(_), Some(second)) if s.len() - (second + 1) >= 8 && second < 16 => {
-                &s[..=second]
-            }
+            (Some(_), Some(second)) if s.len() - (second + 1) >= 8 && second < 16 => &s[..=second],
             _ => "",
         }
     }
@@ -185,7 +183,13 @@ mod tests {
 
     #[test]
     fn short_or_unprefixed_keys_show_nothing() {
-        for k in ["k_x", "abc", "a_b_c", "fk_live_short", "averyveryverylongprefix_x_0123456789"] {
+        for k in [
+            "k_x",
+            "abc",
+            "a_b_c",
+            "fk_live_short",
+            "averyveryverylongprefix_x_0123456789",
+        ] {
             let key = ApiKey::new(k).unwrap();
             assert_eq!(format!("{key:?}"), "ApiKey(\"…\")", "{k}");
         }

@@ -222,8 +222,15 @@ impl TaskRequest {
     pub fn validate(&self) -> Result<(), Error> {
         check_target_url("url", &self.url)?;
         if let TaskType::Other(t) = &self.task_type {
-            if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                return Err(Error::invalid_request("type", "must be single, browser or proxy"));
+            if t.is_empty()
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(Error::invalid_request(
+                    "type",
+                    "must be single, browser or proxy",
+                ));
             }
         }
         if let Some(selector) = &self.wait_for {
@@ -234,7 +241,10 @@ impl TaskRequest {
                 ));
             }
             if selector.trim().is_empty() {
-                return Err(Error::invalid_request("waitFor", "must be a CSS selector, not empty"));
+                return Err(Error::invalid_request(
+                    "waitFor",
+                    "must be a CSS selector, not empty",
+                ));
             }
         }
         if let Some(t) = self.timeout {
@@ -265,7 +275,10 @@ impl TaskRequest {
         let options = WireOptions {
             wait_for: self.wait_for.as_deref(),
             timeout: self.timeout.map(|t| t.as_millis() as u64),
-            proxy_country: self.proxy_country.as_deref().map(|c| c.trim().to_ascii_uppercase()),
+            proxy_country: self
+                .proxy_country
+                .as_deref()
+                .map(|c| c.trim().to_ascii_uppercase()),
             javascript: self.javascript,
             headers: (!self.headers.is_empty()).then_some(HeaderObject(&self.headers)),
         };
@@ -274,8 +287,12 @@ impl TaskRequest {
             task_type: self.task_type.as_str(),
             options: (!options.is_empty()).then_some(options),
         };
-        serde_json::to_vec(&wire)
-            .map_err(|e| Error::new(ErrorKind::InvalidRequest, format!("could not encode the task: {e}")))
+        serde_json::to_vec(&wire).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidRequest,
+                format!("could not encode the task: {e}"),
+            )
+        })
     }
 }
 
@@ -355,7 +372,10 @@ pub(crate) fn check_header(field: &str, name: &str, value: &str) -> Result<(), E
     if name.is_empty() || !name.chars().all(token) {
         return Err(Error::invalid_request(
             field,
-            format_args!("has a header name that is not an HTTP token: {:?}", crate::error::sanitize(name, 40)),
+            format_args!(
+                "has a header name that is not an HTTP token: {:?}",
+                crate::error::sanitize(name, 40)
+            ),
         ));
     }
     if value.chars().any(|c| c.is_control() && c != '\t') {
@@ -685,17 +705,47 @@ mod tests {
     fn validation_names_the_field() {
         let cases = [
             (TaskRequest::new("example.com", TaskType::Single), "`url`"),
-            (TaskRequest::new("ftp://example.com", TaskType::Single), "`url`"),
+            (
+                TaskRequest::new("ftp://example.com", TaskType::Single),
+                "`url`",
+            ),
             (TaskRequest::new("https://", TaskType::Single), "`url`"),
-            (TaskRequest::new("https://exa mple.com", TaskType::Single), "`url`"),
-            (TaskRequest::new("https://example.com", TaskType::Single).wait_for("#x"), "`waitFor`"),
-            (TaskRequest::new("https://example.com", TaskType::Browser).wait_for(" "), "`waitFor`"),
-            (TaskRequest::new("https://example.com", TaskType::Single).timeout(Duration::ZERO), "`timeout`"),
-            (TaskRequest::new("https://example.com", TaskType::Single).proxy_country("deu"), "`proxyCountry`"),
-            (TaskRequest::new("https://example.com", TaskType::Single).proxy_country("d1"), "`proxyCountry`"),
-            (TaskRequest::new("https://example.com", TaskType::Single).header("Bad Name", "x"), "`headers`"),
-            (TaskRequest::new("https://example.com", TaskType::Single).header("X", "a\r\nb"), "`headers`"),
-            (TaskRequest::new("https://example.com", TaskType::Other(String::new())), "`type`"),
+            (
+                TaskRequest::new("https://exa mple.com", TaskType::Single),
+                "`url`",
+            ),
+            (
+                TaskRequest::new("https://example.com", TaskType::Single).wait_for("#x"),
+                "`waitFor`",
+            ),
+            (
+                TaskRequest::new("https://example.com", TaskType::Browser).wait_for(" "),
+                "`waitFor`",
+            ),
+            (
+                TaskRequest::new("https://example.com", TaskType::Single).timeout(Duration::ZERO),
+                "`timeout`",
+            ),
+            (
+                TaskRequest::new("https://example.com", TaskType::Single).proxy_country("deu"),
+                "`proxyCountry`",
+            ),
+            (
+                TaskRequest::new("https://example.com", TaskType::Single).proxy_country("d1"),
+                "`proxyCountry`",
+            ),
+            (
+                TaskRequest::new("https://example.com", TaskType::Single).header("Bad Name", "x"),
+                "`headers`",
+            ),
+            (
+                TaskRequest::new("https://example.com", TaskType::Single).header("X", "a\r\nb"),
+                "`headers`",
+            ),
+            (
+                TaskRequest::new("https://example.com", TaskType::Other(String::new())),
+                "`type`",
+            ),
         ];
         for (request, field) in cases {
             let err = request.validate().unwrap_err();

@@ -53,13 +53,18 @@ fn read_line(reader: &mut BufReader<TcpStream>, budget: &mut usize) -> io::Resul
     }
     *budget -= n;
     if line.last() != Some(&b'\n') {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated request head"));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "truncated request head",
+        ));
     }
     line.pop();
     if line.last() == Some(&b'\r') {
         line.pop();
     }
-    String::from_utf8(line).map(Some).map_err(|_| bad("request head is not UTF-8"))
+    String::from_utf8(line)
+        .map(Some)
+        .map_err(|_| bad("request head is not UTF-8"))
 }
 
 /// Reads the next request on a kept-alive connection; `Ok(None)` when the client closed it.
@@ -82,12 +87,15 @@ pub(crate) fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Opti
     }
     let mut headers = Vec::new();
     loop {
-        let line = read_line(reader, &mut budget)?
-            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "truncated request head"))?;
+        let line = read_line(reader, &mut budget)?.ok_or_else(|| {
+            io::Error::new(io::ErrorKind::UnexpectedEof, "truncated request head")
+        })?;
         if line.is_empty() {
             break;
         }
-        let (name, value) = line.split_once(':').ok_or_else(|| bad("malformed header"))?;
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| bad("malformed header"))?;
         if name.is_empty() || name.contains(' ') {
             return Err(bad("malformed header name"));
         }
@@ -126,7 +134,10 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
         if size == 0 {
             // Trailers, then the blank line.
             let mut budget = MAX_HEAD;
-            while !read_line(reader, &mut budget)?.unwrap_or_default().is_empty() {}
+            while !read_line(reader, &mut budget)?
+                .unwrap_or_default()
+                .is_empty()
+            {}
             return Ok(body);
         }
         if body.len() + size > MAX_BODY {

@@ -87,7 +87,8 @@ impl fmt::Debug for ReceivedRequest {
             .headers
             .iter()
             .map(|(n, v)| {
-                let secret = n.eq_ignore_ascii_case("authorization") || n.eq_ignore_ascii_case("x-api-key");
+                let secret =
+                    n.eq_ignore_ascii_case("authorization") || n.eq_ignore_ascii_case("x-api-key");
                 (n.as_str(), if secret { "<redacted>" } else { v.as_str() })
             })
             .collect();
@@ -125,10 +126,17 @@ pub struct Fault {
 
 #[derive(Debug, Clone)]
 enum Action {
-    Respond { status: u16, body: Vec<u8> },
+    Respond {
+        status: u16,
+        body: Vec<u8>,
+    },
     Delay(Duration),
     Stall,
-    WithholdBody { status: u16, promised: usize, sent: Vec<u8> },
+    WithholdBody {
+        status: u16,
+        promised: usize,
+        sent: Vec<u8>,
+    },
     Drop,
 }
 
@@ -334,12 +342,18 @@ impl MockServer {
 
     /// Makes `key` valid (or valid again).
     pub fn add_key(&self, key: &str) {
-        self.shared.lock().keys.insert(key.to_owned(), KeyState::Active);
+        self.shared
+            .lock()
+            .keys
+            .insert(key.to_owned(), KeyState::Active);
     }
 
     /// Makes `key` known but disabled: requests with it get `403 Forbidden`.
     pub fn disable_key(&self, key: &str) {
-        self.shared.lock().keys.insert(key.to_owned(), KeyState::Disabled);
+        self.shared
+            .lock()
+            .keys
+            .insert(key.to_owned(), KeyState::Disabled);
     }
 
     /// Queues a fault for the next request that has none.
@@ -385,13 +399,20 @@ impl MockServer {
 
     /// The tasks created so far, as the JSON the emulator answered with.
     pub fn tasks(&self) -> Vec<Value> {
-        self.shared.lock().tasks.iter().map(|(_, t)| t.clone()).collect()
+        self.shared
+            .lock()
+            .tasks
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect()
     }
 }
 
 impl fmt::Debug for MockServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MockServer").field("url", &self.url()).finish()
+        f.debug_struct("MockServer")
+            .field("url", &self.url())
+            .finish()
     }
 }
 
@@ -403,7 +424,13 @@ impl Drop for MockServer {
         if let Some(acceptor) = self.acceptor.take() {
             let _ = acceptor.join();
         }
-        for (_, stream) in self.shared.open.lock().unwrap_or_else(|p| p.into_inner()).drain() {
+        for (_, stream) in self
+            .shared
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+        {
             let _ = stream.shutdown(Shutdown::Both);
         }
         let workers: Vec<_> = self
@@ -427,14 +454,22 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let Ok(stream) = stream else { continue };
         let number = shared.accepted.fetch_add(1, Ordering::SeqCst);
         if let Ok(clone) = stream.try_clone() {
-            shared.open.lock().unwrap_or_else(|p| p.into_inner()).insert(number, clone);
+            shared
+                .open
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(number, clone);
         }
         let conn_shared = Arc::clone(&shared);
         let worker = thread::Builder::new()
             .name("foura-mock-conn".into())
             .spawn(move || {
                 serve_connection(stream, &conn_shared);
-                conn_shared.open.lock().unwrap_or_else(|p| p.into_inner()).remove(&number);
+                conn_shared
+                    .open
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&number);
             });
         if let Ok(worker) = worker {
             let mut workers = shared.workers.lock().unwrap_or_else(|p| p.into_inner());
@@ -462,7 +497,9 @@ impl Answer {
 }
 
 fn serve_connection(stream: TcpStream, shared: &Shared) {
-    let Ok(read_half) = stream.try_clone() else { return };
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(read_half);
     let mut writer = stream;
     while !shared.stopping() {
@@ -500,7 +537,10 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                 extra.extend(headers);
                 match action {
                     Action::Respond { status, body } => {
-                        if !extra.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+                        if !extra
+                            .iter()
+                            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                        {
                             extra.push(("Content-Type".into(), "application/json".into()));
                         }
                         Answer {

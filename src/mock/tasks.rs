@@ -9,7 +9,13 @@ use super::{Answer, KeyState, State};
 pub(crate) const PATH: &str = "/api/v1/tasks";
 
 const TYPES: [&str; 3] = ["single", "browser", "proxy"];
-const OPTIONS: [&str; 5] = ["waitFor", "timeout", "proxyCountry", "javascript", "headers"];
+const OPTIONS: [&str; 5] = [
+    "waitFor",
+    "timeout",
+    "proxyCountry",
+    "javascript",
+    "headers",
+];
 
 /// A nested Generation-A error body.
 fn error(status: u16, code: &str, message: &str) -> Answer {
@@ -39,7 +45,11 @@ pub(crate) fn handle(state: &mut State, request: &RawRequest) -> Answer {
     match request.method.as_str() {
         "POST" => create(state, request, key),
         "GET" => list(state, &key),
-        _ => error(405, "METHOD_NOT_ALLOWED", "Use GET or POST on /api/v1/tasks."),
+        _ => error(
+            405,
+            "METHOD_NOT_ALLOWED",
+            "Use GET or POST on /api/v1/tasks.",
+        ),
     }
 }
 
@@ -71,16 +81,23 @@ fn is_http_url(v: &Value) -> bool {
 }
 
 fn create(state: &mut State, request: &RawRequest, key: String) -> Answer {
-    let json_type = request
-        .header("content-type")
-        .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"));
+    let json_type = request.header("content-type").is_some_and(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("application/json")
+    });
     if !json_type {
         return invalid("Content-Type must be application/json.");
     }
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&request.body) else {
         return invalid("Request body must be a JSON object.");
     };
-    if let Some(unknown) = body.keys().find(|k| !["url", "type", "options"].contains(&k.as_str())) {
+    if let Some(unknown) = body
+        .keys()
+        .find(|k| !["url", "type", "options"].contains(&k.as_str()))
+    {
         return invalid(&format!("Unknown field '{unknown}'."));
     }
     let url = body.get("url").cloned().unwrap_or(Value::Null);
@@ -129,15 +146,19 @@ fn check_options(options: &Map<String, Value>, task_type: &str) -> Result<(), An
     }
     if let Some(wait_for) = options.get("waitFor") {
         if task_type != "browser" {
-            return Err(invalid("Option 'waitFor' is only available for the browser type."));
+            return Err(invalid(
+                "Option 'waitFor' is only available for the browser type.",
+            ));
         }
-        if !wait_for.as_str().is_some_and(|s| !s.trim().is_empty()) {
+        if wait_for.as_str().is_none_or(|s| s.trim().is_empty()) {
             return Err(invalid("Option 'waitFor' must be a CSS selector."));
         }
     }
     if let Some(timeout) = options.get("timeout") {
-        if !timeout.as_u64().is_some_and(|t| t > 0) {
-            return Err(invalid("Option 'timeout' must be a positive number of milliseconds."));
+        if timeout.as_u64().is_none_or(|t| t == 0) {
+            return Err(invalid(
+                "Option 'timeout' must be a positive number of milliseconds.",
+            ));
         }
     }
     if let Some(country) = options.get("proxyCountry") {
@@ -145,7 +166,9 @@ fn check_options(options: &Map<String, Value>, task_type: &str) -> Result<(), An
             .as_str()
             .is_some_and(|c| c.len() == 2 && c.chars().all(|ch| ch.is_ascii_uppercase()));
         if !ok {
-            return Err(invalid("Option 'proxyCountry' must be a two-letter country code."));
+            return Err(invalid(
+                "Option 'proxyCountry' must be a two-letter country code.",
+            ));
         }
     }
     if let Some(js) = options.get("javascript") {

@@ -1,0 +1,253 @@
+//! How FourA's error answers map to `foura::Error`: kind, status, message, code, request id,
+//! wait, and the documented fix.
+
+use std::time::Duration;
+
+use foura::mock::{Fault, MockServer};
+use foura::{ApiKey, Client, ErrorKind, TaskType};
+use serde_json::json;
+
+fn client_with_key(server: &MockServer, key: &str) -> Client {
+    Client::builder()
+        .api_key(ApiKey::new(key).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn unknown_key_is_401_with_the_seeds_fixes() {
+    let server = MockServer::start();
+    let err = client_with_key(&server, "fk_live_not_a_real_key_0000")
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(err.code(), Some("UNAUTHORIZED"));
+    assert_eq!(err.message(), Some("Invalid or missing API key."));
+    assert!(err.request_id().is_some());
+    assert!(!err.is_retryable());
+    let text = err.to_string();
+    assert!(text.contains("401"), "{text}");
+    assert!(text.contains("Authorization header format"), "{text}");
+    assert!(text.contains("trim whitespace from the key"), "{text}");
+    assert!(text.contains(err.request_id().unwrap()), "{text}");
+}
+
+#[test]
+fn disabled_key_is_403_with_the_seeds_fix() {
+    let server = MockServer::start();
+    let err = client_with_key(&server, MockServer::DISABLED_KEY)
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Forbidden);
+    assert_eq!(err.status(), Some(403));
+    assert_eq!(err.message(), Some("API key disabled or expired."));
+    let text = err.to_string();
+    assert!(text.contains("disabled or expired"), "{text}");
+    assert!(text.contains("generate a new key"), "{text}");
+    assert!(text.contains("Dashboard"), "{text}");
+}
+
+#[test]
+fn whitespace_around_key_is_trimmed_so_the_server_accepts_it() {
+    let server = MockServer::start();
+    let padded = format!("  {}\n", MockServer::TEST_KEY);
+    let task = client_with_key(&server, &padded)
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    assert_eq!(task.status, foura::TaskStatus::Completed);
+    assert_eq!(
+        server.last_request().unwrap().header("authorization"),
+        Some(format!("Bearer {}", MockServer::TEST_KEY).as_str())
+    );
+}
+
+#[test]
+fn rate_limit_429_reads_the_nested_retry_after() {
+    let server = MockServer::start();
+    server.push_fault(Fault::json(
+        429,
+        &json!({"error": {"code": "RATE_LIMIT_EXCEEDED",
+            "message": "Rate limit exceeded. Retry after 30 seconds.", "status": 429, "retryAfter": 30}}),
+    ));
+    let err = server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.status(), Some(429));
+    assert_eq!(err.code(), Some("RATE_LIMIT_EXCEEDED"));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    assert!(err.is_retryable());
+    assert!(err.request_id().is_some());
+    assert!(err.to_string().contains("wait 30s"), "{err}");
+}
+
+#[test]
+fn retry_after_header_is_read_as_seconds_or_a_date() {
+    let server = MockServer::start();
+    let client = server.client();
+    server.push_fault(Fault::json(429, &json!({"error": "Too many"})).header("Retry-After", "7"));
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(err.message(), Some("Too many"));
+
+    server.push_fault(
+        Fault::json(503, &json!({"error": "busy"}))
+            .header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
+    );
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServerError);
+    assert_eq!(
+        err.retry_after(),
+        Some(Duration::ZERO),
+        "a date in the past means now"
+    );
+}
+
+#[test]
+fn server_error_with_an_html_page_keeps_status_and_a_short_snippet() {
+    let server = MockServer::start();
+    let page = format!(
+        "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body>\
+         <h1>Internal Server Error</h1><p>{}</p></body></html>",
+        "The server encountered an error. ".repeat(400)
+    );
+    server.push_fault(Fault::status(500, page).header("Content-Type", "text/html"));
+    let err = server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServerError);
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.message(), None);
+    assert!(err.is_retryable());
+    assert!(err.request_id().is_some());
+    let text = err.to_string();
+    assert!(text.contains("Internal Server Error"), "{text}");
+    assert!(
+        text.len() < 500,
+        "the whole page must not be quoted: {} bytes",
+        text.len()
+    );
+    assert!(!text.contains('<'), "{text}");
+    assert!(text.contains("retry after a short delay"), "{text}");
+}
+
+#[test]
+fn non_json_plain_text_error() {
+    let server = MockServer::start();
+    server.push_fault(
+        Fault::status(502, "upstream connect error").header("Content-Type", "text/plain"),
+    );
+    let err = server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServerError);
+    assert_eq!(err.status(), Some(502));
+    assert!(err.to_string().contains("upstream connect error"), "{err}");
+}
+
+#[test]
+fn flat_error_bodies_are_read_too() {
+    let server = MockServer::start();
+    server.push_fault(Fault::json(
+        400,
+        &json!({"error": "Invalid request body format"}),
+    ));
+    let err = server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.message(), Some("Invalid request body format"));
+    assert_eq!(err.body().unwrap()["error"], "Invalid request body format");
+}
+
+#[test]
+fn server_side_validation_is_invalid_request_with_its_code() {
+    let server = MockServer::start();
+    server.push_fault(Fault::json(
+        400,
+        &json!({"error": {"code": "INVALID_PARAMS",
+            "message": "Field 'url' is required and must be a valid HTTP(S) URL.", "status": 400}}),
+    ));
+    let err = server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(err.code(), Some("INVALID_PARAMS"));
+    assert!(err.to_string().contains("Field 'url'"), "{err}");
+}
+
+#[test]
+fn wrong_base_path_is_not_found() {
+    let server = MockServer::start();
+    let client = Client::builder()
+        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
+        .base_url(format!("{}/v2", server.url()))
+        .proxy(None)
+        .build()
+        .unwrap();
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(server.last_request().unwrap().path, "/v2/api/v1/tasks");
+    assert!(err.to_string().contains("base URL"), "{err}");
+}
+
+#[test]
+fn other_statuses_are_api_errors() {
+    let server = MockServer::start();
+    server.push_fault(Fault::json(
+        409,
+        &json!({"error": {"code": "CONFLICT", "message": "Duplicate."}}),
+    ));
+    let err = server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Api);
+    assert_eq!(err.status(), Some(409));
+    assert_eq!(err.code(), Some("CONFLICT"));
+}
+
+#[test]
+fn error_without_body_still_has_status_and_request_id() {
+    let server = MockServer::start();
+    server.push_fault(Fault::status(503, ""));
+    let err = server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServerError);
+    assert_eq!(err.status(), Some(503));
+    assert!(err.request_id().is_some());
+    assert!(err.to_string().contains("503"), "{err}");
+}
+
+#[test]
+fn errors_are_std_errors_that_cross_threads() {
+    fn assert_traits<E: std::error::Error + Send + Sync + 'static>(_: &E) {}
+    let server = MockServer::start();
+    server.push_fault(Fault::status(500, "boom"));
+    let err = server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_traits(&err);
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(err);
+    let handle = std::thread::spawn(move || boxed.to_string());
+    assert!(handle.join().unwrap().contains("500"));
+}

@@ -1,0 +1,175 @@
+//! The key is never printed, never put in a URL, and never sent anywhere but the base URL.
+
+use foura::mock::{Fault, MockServer};
+use foura::{ApiKey, Client, ErrorKind, TaskRequest, TaskType};
+use serde_json::json;
+
+const KEY: &str = MockServer::TEST_KEY;
+/// The part of the key after its prefix: what must never appear.
+fn secret_part() -> &'static str {
+    &KEY["fk_live_".len()..]
+}
+
+fn assert_clean(what: &str, text: &str) {
+    assert!(!text.contains(KEY), "{what} contains the key: {text}");
+    assert!(
+        !text.contains(secret_part()),
+        "{what} contains the key's secret part: {text}"
+    );
+}
+
+#[test]
+fn api_key_debug_is_pinned() {
+    let key = ApiKey::new(KEY).unwrap();
+    assert_eq!(format!("{key:?}"), "ApiKey(\"fk_live_…\")");
+    assert_eq!(format!("{key:#?}"), "ApiKey(\"fk_live_…\")");
+    assert_eq!(
+        format!("{:?}", ApiKey::new("pk_live_0123456789abcdef").unwrap()),
+        "ApiKey(\"pk_live_…\")"
+    );
+}
+
+#[test]
+fn client_and_builder_debug_show_settings_not_the_key() {
+    let server = MockServer::start();
+    let builder = Client::builder()
+        .api_key(ApiKey::new(KEY).unwrap())
+        .base_url(server.url())
+        .proxy(Some("http://user:proxypass@127.0.0.1:3128"));
+    let text = format!("{builder:?} {builder:#?}");
+    assert_clean("ClientBuilder", &text);
+    let client = builder.build().unwrap();
+    let text = format!("{client:?} {client:#?}");
+    assert_clean("Client", &text);
+    assert!(text.contains(&server.url()), "{text}");
+    assert!(text.contains("connect_timeout"), "{text}");
+    assert!(
+        !text.contains("proxypass"),
+        "proxy credentials are not shown either: {text}"
+    );
+}
+
+#[test]
+fn every_error_the_tests_can_provoke_is_free_of_the_key() {
+    let server = MockServer::start();
+    let client = server.client();
+    let mut errors = vec![
+        ApiKey::new(format!("{KEY} extra")).unwrap_err(),
+        ApiKey::new(format!("{KEY}\u{1}")).unwrap_err(),
+        client.submit("nope", TaskType::Single).unwrap_err(),
+        client
+            .create_task(
+                &TaskRequest::new("https://example.com", TaskType::Single).header("X", "a\nb"),
+            )
+            .unwrap_err(),
+    ];
+    let faults = [
+        Fault::json(
+            401,
+            &json!({"error": {"code": "UNAUTHORIZED", "message": "Invalid or missing API key."}}),
+        ),
+        Fault::json(403, &json!({"error": "API key disabled"})),
+        Fault::json(429, &json!({"error": {"retryAfter": 3}})),
+        Fault::status(500, "<html>oops</html>"),
+        Fault::status(200, "not json"),
+        Fault::json(200, &json!({"id": 1})),
+        Fault::redirect(302, "https://elsewhere.example/"),
+        Fault::drop_connection(),
+    ];
+    for fault in faults {
+        server.push_fault(fault);
+        errors.push(
+            client
+                .submit("https://example.com", TaskType::Single)
+                .unwrap_err(),
+        );
+    }
+    for err in &errors {
+        assert_clean("Error", &format!("{err} {err:?} {err:#?} {:?}", err.kind()));
+    }
+}
+
+#[test]
+fn a_server_that_echoes_the_key_cannot_make_an_error_print_it() {
+    let server = MockServer::start();
+    let client = server.client();
+    // A proxy error page or a chatty server that quotes the request's headers back.
+    let echo = format!("Authorization: Bearer {KEY} was rejected");
+    server.push_fault(Fault::json(
+        401,
+        &json!({"error": {"message": echo, "code": KEY}, "echo": [KEY]}),
+    ));
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert_clean(
+        "echoed JSON error",
+        &format!("{err} {err:?} {:?} {:?}", err.body(), err.code()),
+    );
+
+    server.push_fault(Fault::status(
+        502,
+        format!("<html><pre>{echo}</pre></html>"),
+    ));
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_clean("echoed HTML error", &format!("{err} {err:?}"));
+
+    server.push_fault(Fault::status(200, format!("<p>{echo}</p>")));
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_clean("echoed decode error", &format!("{err} {err:?}"));
+
+    server.push_fault(Fault::redirect(
+        302,
+        &format!("https://elsewhere.example/?k={KEY}"),
+    ));
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_clean("echoed redirect", &format!("{err} {err:?}"));
+}
+
+#[test]
+fn task_and_request_debug_are_free_of_the_key() {
+    let server = MockServer::start();
+    let client = server.client();
+    let request = TaskRequest::new("https://example.com", TaskType::Browser).wait_for("#main");
+    let task = client.create_task(&request).unwrap();
+    assert_clean("Task", &format!("{task:?} {request:?}"));
+    let tasks = client.list_tasks().unwrap();
+    assert_clean("Vec<Task>", &format!("{tasks:?}"));
+    assert_clean(
+        "MockServer request log",
+        &format!("{:?}", server.requests()),
+    );
+}
+
+#[test]
+fn the_key_is_never_in_the_url() {
+    let server = MockServer::start();
+    let client = server.client();
+    client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    client.list_tasks().unwrap();
+    for request in server.requests() {
+        assert_clean("request target", &request.path);
+        assert_clean("request body", &request.body_text());
+        let carrying: Vec<_> = request
+            .headers
+            .iter()
+            .filter(|(_, v)| v.contains(KEY))
+            .map(|(n, _)| n.to_ascii_lowercase())
+            .collect();
+        assert_eq!(
+            carrying,
+            ["authorization"],
+            "only the Authorization header carries the key"
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! What happens on the wire: redirects, cleartext, timeouts, body limits, broken connections.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use foura::mock::{Fault, MockServer};
+use foura::{ApiKey, Client, ErrorKind, TaskRequest, TaskType};
+
+fn key() -> ApiKey {
+    ApiKey::new(MockServer::TEST_KEY).unwrap()
+}
+
+fn client_with(server: &MockServer, timeout: Duration) -> Client {
+    Client::builder()
+        .api_key(key())
+        .base_url(server.url())
+        .proxy(None)
+        .timeout(timeout)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_its_target_receives_nothing() {
+    let server = MockServer::start();
+    let elsewhere = MockServer::start();
+    for status in [301, 302, 303, 307, 308] {
+        server.push_fault(Fault::redirect(
+            status,
+            &format!("{}/api/v1/tasks", elsewhere.url()),
+        ));
+        let err = server
+            .client()
+            .submit("https://example.com", TaskType::Single)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnexpectedRedirect, "{status}");
+        assert_eq!(err.status(), Some(status));
+        assert!(
+            err.to_string().contains(&elsewhere.url()),
+            "the location is named: {err}"
+        );
+    }
+    assert_eq!(
+        elsewhere.request_count(),
+        0,
+        "the key must never reach another host"
+    );
+    assert_eq!(elsewhere.connections_accepted(), 0);
+}
+
+#[test]
+fn plain_http_to_a_non_loopback_host_is_refused_before_connecting() {
+    for base in [
+        "http://eu.api.foura.ai",
+        "http://10.1.2.3:8080",
+        "http://example.com/api/v1",
+    ] {
+        let err = Client::builder()
+            .api_key(key())
+            .base_url(base)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{base}");
+        assert!(err.to_string().contains("https://"), "{err}");
+    }
+    // Loopback in every spelling is fine.
+    for base in ["http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1"] {
+        assert!(
+            Client::builder()
+                .api_key(key())
+                .base_url(base)
+                .build()
+                .is_ok(),
+            "{base}"
+        );
+    }
+}
+
+#[test]
+fn a_stalled_server_hits_the_timeout_on_time() {
+    let server = MockServer::start();
+    server.push_fault(Fault::stall());
+    let client = client_with(&server, Duration::from_millis(800));
+    let started = Instant::now();
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.is_retryable());
+    assert!(
+        took >= Duration::from_millis(700),
+        "gave up early: {took:?}"
+    );
+    assert!(took < Duration::from_millis(2800), "overshot: {took:?}");
+    assert!(err.to_string().contains("timeout"), "{err}");
+}
+
+#[test]
+fn a_server_that_withholds_the_body_hits_the_timeout_on_time() {
+    let server = MockServer::start();
+    server.push_fault(Fault::withhold_body(200, 10_000, r#"{"id":"task_1","sta"#));
+    let client = client_with(&server, Duration::from_millis(800));
+    let started = Instant::now();
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(took < Duration::from_millis(2800), "overshot: {took:?}");
+}
+
+#[test]
+fn the_default_timeout_grows_with_the_tasks_own_timeout() {
+    // No client timeout: the call waits for the task's timeout (1 ms) + 15 s, so a 300 ms
+    // delay is well inside it.
+    let server = MockServer::start();
+    let client = Client::builder()
+        .api_key(key())
+        .base_url(server.url())
+        .proxy(None)
+        .build()
+        .unwrap();
+    server.push_fault(Fault::delay(Duration::from_millis(300)));
+    let request =
+        TaskRequest::new("https://example.com", TaskType::Single).timeout(Duration::from_millis(1));
+    client.create_task(&request).unwrap();
+    assert!(
+        format!("{client:?}").contains("request timeout + 15s"),
+        "{client:?}"
+    );
+}
+
+#[test]
+fn a_delay_inside_the_timeout_succeeds() {
+    let server = MockServer::start();
+    server.push_fault(Fault::delay(Duration::from_millis(200)));
+    let task = client_with(&server, Duration::from_secs(5))
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    assert_eq!(task.status, foura::TaskStatus::Completed);
+}
+
+#[test]
+fn the_body_limit_holds() {
+    let server = MockServer::start();
+    let big = format!(
+        r#"{{"id":"task_1","status":"completed","content":"{}"}}"#,
+        "a".repeat(100_000)
+    );
+    server.push_fault(Fault::status(200, big.clone()));
+    let small = Client::builder()
+        .api_key(key())
+        .base_url(server.url())
+        .proxy(None)
+        .max_response_bytes(10_000)
+        .build()
+        .unwrap();
+    let err = small
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BodyTooLarge, "{err}");
+    assert!(err.to_string().contains("10000"), "{err}");
+    assert!(err.to_string().contains("max_response_bytes"), "{err}");
+
+    // The same body under a limit that fits is read whole.
+    server.push_fault(Fault::status(200, big));
+    let task = server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    assert_eq!(task.content.unwrap().len(), 100_000);
+}
+
+#[test]
+fn a_dropped_connection_is_a_connection_error() {
+    let server = MockServer::start();
+    server.push_fault(Fault::drop_connection());
+    let err = server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Connection),
+        "unexpected kind {:?}: {err}",
+        err.kind()
+    );
+    assert!(err.is_retryable());
+    // The next call gets a fresh connection and works.
+    server
+        .client()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+}
+
+#[test]
+fn a_refused_connection_is_a_connection_error() {
+    // Bind then drop a listener, so the port is (almost certainly) closed.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = Client::builder()
+        .api_key(key())
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .proxy(None)
+        .build()
+        .unwrap();
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the transport error is the source"
+    );
+}
+
+#[test]
+fn builder_refuses_bad_settings() {
+    let cases: Vec<(foura::ClientBuilder, &str)> = vec![
+        (
+            Client::builder().api_key(key()).timeout(Duration::ZERO),
+            "timeout",
+        ),
+        (
+            Client::builder()
+                .api_key(key())
+                .connect_timeout(Duration::ZERO),
+            "connect_timeout",
+        ),
+        (
+            Client::builder().api_key(key()).max_response_bytes(0),
+            "max_response_bytes",
+        ),
+        (
+            Client::builder().api_key(key()).user_agent_suffix("a\nb"),
+            "user_agent_suffix",
+        ),
+        (
+            Client::builder()
+                .api_key(key())
+                .proxy(Some("not a proxy ://")),
+            "proxy",
+        ),
+        (
+            Client::builder().api_key(key()).base_url("eu.api.foura.ai"),
+            "base_url",
+        ),
+    ];
+    for (builder, setting) in cases {
+        let err = builder.build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{setting}: {err}");
+        assert!(err.to_string().contains(setting), "{err}");
+    }
+    let err = Client::builder().build().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKey);
+}
+
+#[test]
+fn base_url_forms_all_reach_the_same_endpoint() {
+    let server = MockServer::start();
+    for suffix in ["", "/", "/api", "/api/", "/api/v1", "/api/v1/"] {
+        let client = Client::builder()
+            .api_key(key())
+            .base_url(format!("{}{suffix}", server.url()))
+            .proxy(None)
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), server.url());
+        client
+            .submit("https://example.com", TaskType::Single)
+            .unwrap();
+        assert_eq!(
+            server.last_request().unwrap().path,
+            "/api/v1/tasks",
+            "{suffix}"
+        );
+    }
+}
