@@ -183,6 +183,7 @@ impl Client {
         let timeout = self.call_timeout(call.server_timeout);
         let what = Exchange {
             call,
+            url: &url,
             timeout,
             limit: inner.max_response_bytes,
         };
@@ -632,6 +633,7 @@ pub(crate) struct Reply {
 /// The context transport errors are described in.
 struct Exchange<'a, 'c> {
     call: &'a Call<'c>,
+    url: &'a str,
     timeout: Duration,
     limit: u64,
 }
@@ -678,7 +680,14 @@ impl Exchange<'_, '_> {
                 ErrorKind::InvalidConfig,
                 format!("the URL for {what} was refused"),
             ),
-            _ => (ErrorKind::Connection, format!("{what} failed: {e}")),
+            _ => (
+                ErrorKind::Connection,
+                format!(
+                    "could not complete {} {}: {e}",
+                    self.call.method.as_str(),
+                    self.url
+                ),
+            ),
         };
         let err = Error::new(kind, detail);
         match kind {
