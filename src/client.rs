@@ -57,7 +57,8 @@ pub struct Client {
 }
 
 struct Inner {
-    key: ApiKey,
+    /// `None` only for the internal keyless client of the public endpoints.
+    key: Option<ApiKey>,
     agent: ureq::Agent,
     /// Scheme, authority and any path prefix, without `/api…` and without a trailing slash.
     root: String,
@@ -67,7 +68,13 @@ struct Inner {
     max_response_bytes: u64,
     user_agent: String,
     proxy: ProxyChoice,
+    /// Path of the auto engine below the base URL.
+    auto_path: String,
 }
+
+/// The auto engine's default path: FourA's own client calls `/api/auto` without a slash
+/// (its gateway registers exactly that), while its docs write `/api/auto/` (foura-api.md §3.6).
+pub const DEFAULT_AUTO_PATH: &str = "/api/auto";
 
 /// Where the client's HTTP proxy comes from.
 #[derive(Clone, PartialEq, Eq)]
@@ -89,7 +96,15 @@ impl Client {
         let settings = Settings::default();
         let root = normalize_base_url(DEFAULT_BASE_URL).expect("the default base URL is valid");
         let agent = settings.agent(None);
-        Client::assemble(key, root, settings, agent)
+        Client::assemble(Some(key), root, settings, agent)
+    }
+
+    /// A client without a key, for the public endpoints (status API, profile catalogue).
+    pub(crate) fn keyless(base_url: &str) -> Result<Client, Error> {
+        let root = normalize_base_url(base_url)?;
+        let settings = Settings::default();
+        let agent = settings.agent(None);
+        Ok(Client::assemble(None, root, settings, agent))
     }
 
     /// A client for the key in `FOURA_API_KEY` and, when `FOURA_API_BASE` is set and not
@@ -135,7 +150,17 @@ impl Client {
         &self.inner.user_agent
     }
 
-    fn assemble(key: ApiKey, root: String, settings: Settings, agent: ureq::Agent) -> Client {
+    /// The path the auto engine is called at (default [`DEFAULT_AUTO_PATH`]).
+    pub fn auto_path(&self) -> &str {
+        &self.inner.auto_path
+    }
+
+    fn assemble(
+        key: Option<ApiKey>,
+        root: String,
+        settings: Settings,
+        agent: ureq::Agent,
+    ) -> Client {
         Client {
             inner: Arc::new(Inner {
                 key,
@@ -146,6 +171,7 @@ impl Client {
                 max_response_bytes: settings.max_response_bytes,
                 user_agent: settings.user_agent,
                 proxy: settings.proxy,
+                auto_path: settings.auto_path,
             }),
         }
     }
@@ -165,7 +191,7 @@ impl Client {
         let reply = self.call(call)?;
         match serde_json::from_slice::<T>(&reply.body) {
             Ok(value) => Ok((value, reply.meta)),
-            Err(e) => Err(decode_error(call, &reply, e).scrub(self.inner.key.expose_secret())),
+            Err(e) => Err(self.scrub(decode_error(call, &reply, e))),
         }
     }
 
@@ -173,8 +199,25 @@ impl Client {
     /// with the call's timeout, reads the body with a limit, and turns anything but a 2xx
     /// into an [`Error`] from which the key has been scrubbed.
     pub(crate) fn call(&self, call: &Call<'_>) -> Result<Reply, Error> {
-        self.exchange(call)
-            .map_err(|e| e.scrub(self.inner.key.expose_secret()))
+        self.exchange(call).map_err(|e| self.scrub(e))
+    }
+
+    /// Removes the key from an error's text (a server may echo request headers back).
+    pub(crate) fn scrub(&self, err: Error) -> Error {
+        match &self.inner.key {
+            Some(key) => err.scrub(key.expose_secret()),
+            None => err,
+        }
+    }
+
+    /// The key, or the error a keyed call without one gets.
+    fn key(&self) -> Result<&ApiKey, Error> {
+        self.inner.key.as_ref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidKey,
+                "this call needs an API key".to_owned(),
+            )
+        })
     }
 
     fn exchange(&self, call: &Call<'_>) -> Result<Reply, Error> {
@@ -190,17 +233,24 @@ impl Client {
 
         // The header value is built in a wiped buffer; `HeaderValue` then holds the one copy
         // this crate cannot wipe (see `ApiKey`'s docs).
+        let invalid = |_| {
+            Error::new(
+                ErrorKind::InvalidKey,
+                "the API key is not a valid header value".into(),
+            )
+        };
         let auth = match call.auth {
             Auth::Bearer => {
-                let bearer = inner.key.bearer();
-                let mut value = HeaderValue::from_str(&bearer).map_err(|_| {
-                    Error::new(
-                        ErrorKind::InvalidKey,
-                        "the API key is not a valid header value".into(),
-                    )
-                })?;
+                let bearer = self.key()?.bearer();
+                let mut value = HeaderValue::from_str(&bearer).map_err(invalid)?;
                 value.set_sensitive(true);
                 Some(("authorization", value))
+            }
+            Auth::ApiKey => {
+                let secret = self.key()?.expose_secret();
+                let mut value = HeaderValue::from_str(secret).map_err(invalid)?;
+                value.set_sensitive(true);
+                Some(("x-api-key", value))
             }
             Auth::None => None,
         };
@@ -281,6 +331,7 @@ impl fmt::Debug for Client {
             .field("max_response_bytes", &inner.max_response_bytes)
             .field("user_agent", &inner.user_agent)
             .field("proxy", &inner.proxy)
+            .field("auto_path", &inner.auto_path)
             .finish()
     }
 }
@@ -333,6 +384,7 @@ pub struct ClientBuilder {
     max_response_bytes: Option<u64>,
     user_agent_suffix: Option<String>,
     proxy: Option<ProxyChoice>,
+    auto_path: Option<String>,
 }
 
 impl ClientBuilder {
@@ -395,6 +447,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The path of the auto engine below the base URL. Default: `/api/auto`, as FourA's own
+    /// client calls it; FourA's docs write `/api/auto/`, which this setting allows.
+    pub fn auto_path(mut self, path: impl AsRef<str>) -> Self {
+        self.auto_path = Some(path.as_ref().to_owned());
+        self
+    }
+
     /// Checks the settings and builds the client. Nothing is sent.
     ///
     /// # Errors
@@ -447,6 +506,19 @@ impl ClientBuilder {
                 settings.user_agent = format!("{} {suffix}", settings.user_agent);
             }
         }
+        if let Some(path) = self.auto_path {
+            let path = path.trim();
+            if !path.starts_with('/')
+                || path.contains(['?', '#'])
+                || path.chars().any(|c| !c.is_ascii_graphic())
+            {
+                return Err(Error::invalid_config(
+                    "auto_path",
+                    "must be a path starting with / (e.g. /api/auto or /api/auto/)",
+                ));
+            }
+            settings.auto_path = path.to_owned();
+        }
         let mut proxy = None;
         if let Some(choice) = self.proxy {
             if let ProxyChoice::Url(url) = &choice {
@@ -459,7 +531,7 @@ impl ClientBuilder {
             settings.proxy = choice;
         }
         let agent = settings.agent(proxy);
-        Ok(Client::assemble(key, root, settings, agent))
+        Ok(Client::assemble(Some(key), root, settings, agent))
     }
 }
 
@@ -473,6 +545,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("proxy", &self.proxy)
+            .field("auto_path", &self.auto_path)
             .finish()
     }
 }
@@ -484,6 +557,7 @@ struct Settings {
     max_response_bytes: u64,
     user_agent: String,
     proxy: ProxyChoice,
+    auto_path: String,
 }
 
 impl Default for Settings {
@@ -494,6 +568,7 @@ impl Default for Settings {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             user_agent: concat!("foura-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             proxy: ProxyChoice::Environment,
+            auto_path: DEFAULT_AUTO_PATH.to_owned(),
         }
     }
 }
@@ -592,7 +667,8 @@ pub(crate) struct Call<'a> {
     pub(crate) path: &'a str,
     pub(crate) auth: Auth,
     pub(crate) body: Option<Vec<u8>>,
-    /// The request's own server-side timeout, which the call timeout grows with.
+    /// The request's own server-side timeout (its default when unset), which the call
+    /// timeout grows with; `None` for calls with no server-side work.
     pub(crate) server_timeout: Option<Duration>,
     pub(crate) service: Service,
 }
@@ -617,8 +693,9 @@ impl Method {
 pub(crate) enum Auth {
     /// `Authorization: Bearer <key>` (the tasks API).
     Bearer,
-    /// No credentials.
-    #[allow(dead_code)]
+    /// `X-API-Key: <key>` (the engine API).
+    ApiKey,
+    /// No credentials (the public endpoints).
     None,
 }
 
@@ -702,7 +779,7 @@ impl Exchange<'_, '_> {
     }
 }
 
-fn decode_error(call: &Call<'_>, reply: &Reply, e: serde_json::Error) -> Error {
+pub(crate) fn decode_error(call: &Call<'_>, reply: &Reply, e: serde_json::Error) -> Error {
     let what = format!("{} {}", call.method.as_str(), call.path);
     let detail = if serde_json::from_slice::<serde_json::Value>(&reply.body).is_ok() {
         format!("the answer to {what} is JSON but not the documented shape: {e}")

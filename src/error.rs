@@ -18,8 +18,12 @@ use crate::meta::Meta;
 /// - **FourA answered with an error status** (`status()` is `Some`): [`Unauthorized`](Self::Unauthorized),
 ///   [`Forbidden`](Self::Forbidden), [`NotFound`](Self::NotFound),
 ///   [`RateLimited`](Self::RateLimited), [`ServerError`](Self::ServerError),
-///   [`Api`](Self::Api), [`UnexpectedRedirect`](Self::UnexpectedRedirect), and
-///   [`InvalidRequest`](Self::InvalidRequest) for a `400`/`422`.
+///   [`Api`](Self::Api), [`UnexpectedRedirect`](Self::UnexpectedRedirect),
+///   [`InvalidRequest`](Self::InvalidRequest) for a `400`/`422`, and from the engine API
+///   [`PlanLimit`](Self::PlanLimit), [`AtCapacity`](Self::AtCapacity) and
+///   [`ServiceDisabled`](Self::ServiceDisabled).
+/// - **FourA ran the request but could not deliver** (transport `2xx`, body `error`):
+///   [`EngineFailed`](Self::EngineFailed).
 /// - **The exchange itself failed**: [`Timeout`](Self::Timeout), [`Connection`](Self::Connection),
 ///   [`Decode`](Self::Decode), [`BodyTooLarge`](Self::BodyTooLarge).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +58,18 @@ pub enum ErrorKind {
     Decode,
     /// The response body is larger than the configured limit.
     BodyTooLarge,
+    /// An engine ran but could not deliver: FourA answered 2xx with an `error` (the target
+    /// timed out, no proxy matched, `validate` rejected every attempt, …). The target's status,
+    /// FourA's `code`, `details`, `attemptReport` and the echoed `request` are kept.
+    EngineFailed,
+    /// Your plan's limit refused the call (`plan_limit_*`, whatever the HTTP status); see
+    /// [`Error::plan_limit`]. Waiting helps only when [`Error::retry_after`] is set; another
+    /// engine will not help.
+    PlanLimit,
+    /// `503`: too many requests of yours are in flight (FourA's concurrency cap).
+    AtCapacity,
+    /// `503`: the engine is disabled for your account (plan or maintenance).
+    ServiceDisabled,
 }
 
 impl ErrorKind {
@@ -73,6 +89,10 @@ impl ErrorKind {
             ErrorKind::Connection => "connection failed",
             ErrorKind::Decode => "unreadable response",
             ErrorKind::BodyTooLarge => "response too large",
+            ErrorKind::EngineFailed => "FourA could not deliver the page",
+            ErrorKind::PlanLimit => "plan limit reached",
+            ErrorKind::AtCapacity => "at capacity",
+            ErrorKind::ServiceDisabled => "service disabled",
         }
     }
 }
@@ -88,6 +108,10 @@ impl fmt::Display for ErrorKind {
 pub(crate) enum Service {
     /// `/api/v1/tasks`, `Authorization: Bearer` (the founding document's API).
     Tasks,
+    /// `/api/{single,proxy,browser,auto}`, `X-API-Key` (the engine API).
+    Engine,
+    /// Keyless endpoints: the profile catalogue and the status API.
+    Public,
 }
 
 /// The error type of every fallible function in this crate.
@@ -125,6 +149,8 @@ struct Inner {
     code: Option<String>,
     retry_after: Option<Duration>,
     meta: Meta,
+    /// The full `plan_limit_*` code of a plan refusal.
+    plan_limit: Option<String>,
     body: Option<Value>,
     hint: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
@@ -141,6 +167,7 @@ impl Error {
                 code: None,
                 retry_after: None,
                 meta: Meta::default(),
+                plan_limit: None,
                 body: None,
                 hint: None,
                 source: None,
@@ -191,13 +218,37 @@ impl Error {
         body: &[u8],
     ) -> Self {
         let parsed = ErrorBody::parse(body);
+        // A plan refusal is named by the body's `reason` or, when the body changes shape, by
+        // the `X-FourA-Limit` header alone (foura-api.md §4.3); it wins over the status.
+        let plan_limit = parsed
+            .reason
+            .clone()
+            .or_else(|| meta.limit.clone())
+            .filter(|r| r.starts_with("plan_limit_"));
         let kind = match status {
+            _ if plan_limit.is_some() => ErrorKind::PlanLimit,
             300..=399 => ErrorKind::UnexpectedRedirect,
             400 | 422 => ErrorKind::InvalidRequest,
             401 => ErrorKind::Unauthorized,
             403 => ErrorKind::Forbidden,
             404 => ErrorKind::NotFound,
             429 => ErrorKind::RateLimited,
+            // "Service disabled" carries `current` too, so the text is checked first: FourA's
+            // own client checks `current` first and mislabels it (foura-api.md §4.1).
+            503 if parsed
+                .message
+                .as_deref()
+                .is_some_and(|m| m.to_ascii_lowercase().contains("disabled")) =>
+            {
+                ErrorKind::ServiceDisabled
+            }
+            503 if parsed
+                .json
+                .as_ref()
+                .is_some_and(|j| j.get("current").is_some()) =>
+            {
+                ErrorKind::AtCapacity
+            }
             500..=599 => ErrorKind::ServerError,
             _ => ErrorKind::Api,
         };
@@ -215,6 +266,7 @@ impl Error {
         }
         let mut err = Error::new(kind, detail).with_meta(meta);
         err.inner.status = Some(status);
+        err.inner.plan_limit = plan_limit;
         err.inner.message = parsed.message;
         err.inner.code = parsed.code;
         err.inner.body = parsed.json;
@@ -222,7 +274,34 @@ impl Error {
         if parsed.retry_after.is_some() {
             err.inner.retry_after = parsed.retry_after;
         }
-        if let Some(hint) = hint_for(service, kind, err.inner.retry_after) {
+        if let Some(hint) = hint_for(service, &err) {
+            err = err.with_hint(hint);
+        }
+        err
+    }
+
+    /// Builds the error for an engine answer that is 2xx but carries an `error` (§4.2):
+    /// `body` is the whole answer, kept so that `code`, `details`, `attemptReport` and the
+    /// echoed `request` stay readable.
+    pub(crate) fn engine_failed(engine: &str, status: u16, meta: Meta, body: Value) -> Self {
+        let message = body
+            .get("error")
+            .and_then(Value::as_str)
+            .map(|m| sanitize(m, 500));
+        let target = body.get("status").and_then(Value::as_u64);
+        let detail = match target {
+            Some(t) => format!("the {engine} engine ran but could not deliver (target status {t})"),
+            None => format!("the {engine} engine ran but could not deliver"),
+        };
+        let mut err = Error::new(ErrorKind::EngineFailed, detail).with_meta(meta);
+        err.inner.status = Some(status);
+        err.inner.message = message;
+        err.inner.code = body
+            .get("code")
+            .and_then(Value::as_str)
+            .map(|c| sanitize(c, 100));
+        err.inner.body = Some(body);
+        if let Some(hint) = hint_for(Service::Engine, &err) {
             err = err.with_hint(hint);
         }
         err
@@ -247,6 +326,7 @@ impl Error {
         inner.meta.request_id.as_mut().map(clean);
         inner.meta.exit_class.as_mut().map(clean);
         inner.meta.limit.as_mut().map(clean);
+        inner.plan_limit.as_mut().map(clean);
         if let Some(body) = inner.body.as_mut() {
             scrub_value(body, secret);
         }
@@ -292,10 +372,80 @@ impl Error {
         matches!(
             self.inner.kind,
             ErrorKind::RateLimited
+                | ErrorKind::AtCapacity
                 | ErrorKind::ServerError
                 | ErrorKind::Timeout
                 | ErrorKind::Connection
         )
+    }
+
+    /// The name of the plan limit that refused the call, e.g. `credits`, `premium`,
+    /// `bandwidth` (the part after `plan_limit_`), for [`ErrorKind::PlanLimit`].
+    pub fn plan_limit(&self) -> Option<&str> {
+        self.inner
+            .plan_limit
+            .as_deref()
+            .map(|p| p.strip_prefix("plan_limit_").unwrap_or(p))
+    }
+
+    /// When a plan limit resets (`resets_at`, FourA's ISO 8601 string), when FourA says.
+    pub fn resets_at(&self) -> Option<&str> {
+        self.body_field("resets_at").and_then(Value::as_str)
+    }
+
+    /// Credits FourA reports the failed call used (`X-FourA-Credits`; failures are not billed).
+    pub fn credits(&self) -> Option<f64> {
+        self.inner.meta.credits
+    }
+
+    /// For [`ErrorKind::EngineFailed`]: the target site's status as FourA reported it
+    /// (`0` = the target never answered).
+    pub fn target_status(&self) -> Option<u16> {
+        self.body_field("status")
+            .filter(|_| self.inner.kind == ErrorKind::EngineFailed)
+            .and_then(Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+    }
+
+    /// For [`ErrorKind::EngineFailed`]: FourA's `details` object (e.g. the `exitCountries`
+    /// that matched no proxy).
+    pub fn details(&self) -> Option<&Value> {
+        self.body_field("details")
+    }
+
+    /// For a failed proxy rotation: FourA's `attemptReport` (counts per failure cause,
+    /// `vendors`, `profilesTried`, `summary`).
+    pub fn attempt_report(&self) -> Option<&Value> {
+        self.body_field("attemptReport")
+    }
+
+    /// For [`ErrorKind::EngineFailed`] on the proxy engine: the `request` FourA echoes back,
+    /// with its defaults filled in.
+    pub fn echoed_request(&self) -> Option<&Value> {
+        self.body_field("request")
+    }
+
+    /// The rate-limit or capacity figures FourA sent with a `429` or `503` (§3.9).
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        let body = self.inner.body.as_ref()?;
+        let current = body.get("current");
+        let limits = body.get("limits");
+        let number = |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).and_then(Value::as_u64);
+        let info = RateLimit {
+            service: body
+                .get("service")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            concurrency: number(current, "concurrency"),
+            rpm: number(current, "rpm"),
+            max_concurrency: number(limits, "maxConcurrency"),
+            max_rpm: number(limits, "maxRpm"),
+        };
+        (info != RateLimit::default()).then_some(info)
+    }
+
+    fn body_field(&self, name: &str) -> Option<&Value> {
+        self.inner.body.as_ref()?.get(name)
     }
 
     /// All response metadata of the failed call (request id, credits, …).
@@ -378,28 +528,75 @@ impl std::error::Error for Error {
 }
 
 /// The advice FourA's documentation gives for each failure (seed "Common Authentication Errors",
-/// foura-api.md §2.4).
-fn hint_for(service: Service, kind: ErrorKind, wait: Option<Duration>) -> Option<String> {
-    let Service::Tasks = service;
-    Some(match kind {
-        ErrorKind::Unauthorized => "check the Authorization header format \
+/// foura-api.md §2.4, §3.9, §4).
+fn hint_for(service: Service, err: &Error) -> Option<String> {
+    let wait = err.inner.retry_after;
+    Some(match (err.inner.kind, service) {
+        (ErrorKind::Unauthorized, Service::Tasks) => "check the Authorization header format \
             (`Authorization: Bearer <key>`) and trim whitespace from the key; \
             FOURA_API_KEY must hold the whole key"
             .to_owned(),
-        ErrorKind::Forbidden => "the API key is disabled or expired: generate a new key in \
-            the FourA Dashboard (Settings → API Access) and build a new Client with it"
+        (ErrorKind::Unauthorized, _) => "check the X-API-Key header: use the whole key \
+            (pk_live_…) from the FourA Dashboard, without whitespace, and check it is active"
             .to_owned(),
-        ErrorKind::RateLimited => match wait {
+        (ErrorKind::Forbidden, Service::Tasks) => "the API key is disabled or expired: generate \
+            a new key in the FourA Dashboard (Settings → API Access) and build a new Client with it"
+            .to_owned(),
+        (ErrorKind::Forbidden, _) => "FourA refused this call for your key: check the key \
+            and its permissions in the FourA Dashboard"
+            .to_owned(),
+        (ErrorKind::PlanLimit, _) => {
+            let name = err.plan_limit().unwrap_or("a");
+            match (wait, err.resets_at()) {
+                (Some(w), Some(at)) => format!(
+                    "your plan's {name} limit is reached; it resets in {}s (at {at}): wait or \
+                     change the plan (another engine will not help)",
+                    w.as_secs()
+                ),
+                (Some(w), None) => format!(
+                    "your plan's {name} limit is reached; wait {}s or change the plan \
+                     (another engine will not help)",
+                    w.as_secs()
+                ),
+                _ => format!(
+                    "your plan does not allow this ({name}): change the plan or drop the option; \
+                     retrying will not help"
+                ),
+            }
+        }
+        (ErrorKind::RateLimited, _) => match wait {
             Some(w) => format!("wait {}s before retrying", w.as_secs()),
             None => "slow down and retry with backoff".to_owned(),
         },
-        ErrorKind::ServerError => "retry after a short delay".to_owned(),
-        ErrorKind::NotFound => "check the base URL: the tasks API lives at \
+        (ErrorKind::AtCapacity, _) => match wait {
+            Some(w) => format!(
+                "too many of your requests are in flight: wait {}s and send fewer at once",
+                w.as_secs()
+            ),
+            None => "too many of your requests are in flight: send fewer at once".to_owned(),
+        },
+        (ErrorKind::ServiceDisabled, _) => "this engine is disabled for your account (plan or \
+            maintenance): check the FourA Dashboard and foura::service_status()"
+            .to_owned(),
+        (ErrorKind::ServerError, _) => "retry after a short delay".to_owned(),
+        (ErrorKind::NotFound, Service::Tasks) => "check the base URL: the tasks API lives at \
             https://eu.api.foura.ai/api/v1"
             .to_owned(),
-        ErrorKind::UnexpectedRedirect => "redirects are never followed so that the key \
+        (ErrorKind::NotFound, _) => "check the base URL: the engine API lives at \
+            https://eu.api.foura.ai/api"
+            .to_owned(),
+        (ErrorKind::UnexpectedRedirect, _) => "redirects are never followed so that the key \
             cannot reach another host; set the base URL to where FourA's API really is"
             .to_owned(),
+        (ErrorKind::EngineFailed, _) if err.code() == Some("no_eligible_proxy") => {
+            "no exit matches the requested countries: keep the country scope and retry later"
+                .to_owned()
+        }
+        (ErrorKind::EngineFailed, _) if err.attempt_report().is_some() => {
+            "every attempt failed; Error::attempt_report() says why (raise max_tries for \
+             protected sites, or relax validate)"
+                .to_owned()
+        }
         _ => return None,
     })
 }
@@ -434,11 +631,29 @@ fn status_line(status: u16) -> String {
     }
 }
 
+/// FourA's rate-limit figures from a `429` or `503` body (foura-api.md §3.9), read with
+/// [`Error::rate_limit`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// Which limit: `single`, `proxy`, `browser`, or `api` for the account-wide one.
+    pub service: Option<String>,
+    /// Requests in flight when refused (`current.concurrency`).
+    pub concurrency: Option<u64>,
+    /// Requests in the last minute (`current.rpm`).
+    pub rpm: Option<u64>,
+    /// The concurrency cap (`limits.maxConcurrency`).
+    pub max_concurrency: Option<u64>,
+    /// The per-minute cap (`limits.maxRpm`).
+    pub max_rpm: Option<u64>,
+}
+
 /// The useful parts of an error body, in either of FourA's shapes (foura-api.md §2.4, §4.1):
 /// nested `{"error":{"code","message","status","retryAfter"}}` or flat `{"error":"…", …}`.
 #[derive(Debug, Default)]
 struct ErrorBody {
     message: Option<String>,
+    reason: Option<String>,
     code: Option<String>,
     retry_after: Option<Duration>,
     json: Option<Value>,
@@ -469,6 +684,7 @@ impl ErrorBody {
             }
             parsed.message = parsed.message.or_else(|| text(top.get("message")));
             parsed.code = parsed.code.or_else(|| text(top.get("code")));
+            parsed.reason = text(top.get("reason"));
             parsed.retry_after = parsed
                 .retry_after
                 .or_else(|| seconds(top.get("retryAfter")))

@@ -58,6 +58,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod engines;
 mod error;
 mod key;
 mod meta;
@@ -70,10 +71,16 @@ pub mod mock;
 use std::sync::OnceLock;
 
 pub use client::{
-    BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TASK_TIMEOUT, TIMEOUT_MARGIN,
+    BASE_URL_ENV, Client, ClientBuilder, DEFAULT_AUTO_PATH, DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TASK_TIMEOUT, TIMEOUT_MARGIN,
 };
-pub use error::{Error, ErrorKind};
+pub use engines::{
+    AutoLadder, AutoRequest, AutoResponse, AutoSession, BrowserRequest, BrowserResponse, Content,
+    Cookie, DEFAULT_STATUS_BASE_URL, ExitClass, Hop, ProfileCatalogue, ProxyRequest, ProxyResponse,
+    ResponseHeaders, Rung, ServiceStatus, SingleRequest, SingleResponse, StatusLine, StatusService,
+    Validate, service_status, service_status_at,
+};
+pub use error::{Error, ErrorKind, RateLimit};
 pub use key::{API_KEY_ENV, ApiKey};
 pub use meta::Meta;
 pub use tasks::{Task, TaskRequest, TaskStatus, TaskType, Timing};

@@ -1,0 +1,373 @@
+//! `POST /api/auto`: smart fetch, climbing the engine ladder until `validate` passes
+//! (foura-api.md §3.6).
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::{
+    Content, Cookie, ExitClass, Fields, RequestData, ResponseHeaders, Validate, check_headers,
+    check_method, check_ms, check_proxy_ids, headers_as_pairs,
+};
+use crate::client::Client;
+use crate::error::Error;
+use crate::meta::Meta;
+
+/// FourA's default budget for an auto call: 120 s.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A request for the auto engine. Without [`Validate::data_accept`] auto cannot tell a real
+/// page from a challenge page served with `200`, so set one.
+///
+/// ```
+/// use foura::{AutoRequest, Validate};
+///
+/// let request = AutoRequest::new("https://example.com/product/42")
+///     .validate(Validate::new().data_accept("Add to cart"))
+///     .return_session(true);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoRequest {
+    url: String,
+    method: Option<String>,
+    headers: Vec<(String, String)>,
+    data: Option<RequestData>,
+    validate: Option<Validate>,
+    return_session: Option<bool>,
+    force_proxy: Option<bool>,
+    timeout: Option<Duration>,
+    ignore_proxies: Vec<String>,
+    follow_redirects: Option<u8>,
+    exit_class: Option<ExitClass>,
+}
+
+impl AutoRequest {
+    /// Fetches `url` (absolute `http(s)`; `{ts}` allowed).
+    pub fn new(url: impl Into<String>) -> Self {
+        AutoRequest {
+            url: url.into(),
+            method: None,
+            headers: Vec::new(),
+            data: None,
+            validate: None,
+            return_session: None,
+            force_proxy: None,
+            timeout: None,
+            ignore_proxies: Vec::new(),
+            follow_redirects: None,
+            exit_class: None,
+        }
+    }
+
+    /// `method`: FourA's default is `GET`.
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Adds a header sent to the target (`[name, value]` pairs in this order).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// `data`: a request body sent to the target as-is.
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.data = Some(RequestData::Text(body.into()));
+        self
+    }
+
+    /// `data`: a JSON request body.
+    pub fn json_body(mut self, body: Value) -> Self {
+        self.data = Some(RequestData::Json(body));
+        self
+    }
+
+    /// `validate`: what counts as the real page, checked on every rung.
+    pub fn validate(mut self, rules: Validate) -> Self {
+        self.validate = Some(rules);
+        self
+    }
+
+    /// `returnSession`: return the winning proxy, cookies and User-Agent. FourA's default: `true`.
+    pub fn return_session(mut self, on: bool) -> Self {
+        self.return_session = Some(on);
+        self
+    }
+
+    /// `forceProxy`: skip the direct-egress rungs. FourA's default: `true`.
+    pub fn force_proxy(mut self, on: bool) -> Self {
+        self.force_proxy = Some(on);
+        self
+    }
+
+    /// `timeout_ms`: the total budget shared across rungs, 5 000–180 000 ms.
+    /// FourA's default: 120 000 ms.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// `ignoreProxies`: exits (proxy ids or URLs) no rung may use.
+    pub fn ignore_proxies<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.ignore_proxies.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// `followRedirects`: hops to follow on the HTTP rungs, 0–20. FourA's default: 5.
+    pub fn follow_redirects(mut self, hops: u8) -> Self {
+        self.follow_redirects = Some(hops);
+        self
+    }
+
+    /// `exitClass`: allow (`Premium`) or forbid (`Standard`) premium exits.
+    pub fn exit_class(mut self, class: ExitClass) -> Self {
+        self.exit_class = Some(class);
+        self
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        crate::tasks::check_target_url("url", &self.url)?;
+        if let Some(method) = &self.method {
+            check_method(method)?;
+        }
+        check_headers("headers", &self.headers)?;
+        if let Some(rules) = &self.validate {
+            rules.check("validate")?;
+        }
+        if let Some(t) = self.timeout {
+            check_ms("timeout_ms", t, 5_000, 180_000)?;
+        }
+        check_proxy_ids("ignoreProxies", &self.ignore_proxies)?;
+        if self.follow_redirects.is_some_and(|h| h > 20) {
+            return Err(Error::invalid_request(
+                "followRedirects",
+                "must be between 0 and 20",
+            ));
+        }
+        Ok(())
+    }
+
+    fn to_wire(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("url".into(), Value::from(self.url.as_str()));
+        if let Some(method) = &self.method {
+            m.insert("method".into(), Value::from(method.as_str()));
+        }
+        if !self.headers.is_empty() {
+            m.insert("headers".into(), headers_as_pairs(&self.headers));
+        }
+        if let Some(data) = &self.data {
+            m.insert("data".into(), data.to_wire());
+        }
+        if let Some(rules) = self.validate.as_ref().filter(|r| !r.is_empty()) {
+            m.insert("validate".into(), rules.to_wire());
+        }
+        if let Some(on) = self.return_session {
+            m.insert("returnSession".into(), Value::Bool(on));
+        }
+        if let Some(on) = self.force_proxy {
+            m.insert("forceProxy".into(), Value::Bool(on));
+        }
+        if let Some(t) = self.timeout {
+            m.insert("timeout_ms".into(), Value::from(t.as_millis() as u64));
+        }
+        if !self.ignore_proxies.is_empty() {
+            m.insert(
+                "ignoreProxies".into(),
+                Value::from(self.ignore_proxies.clone()),
+            );
+        }
+        if let Some(hops) = self.follow_redirects {
+            m.insert("followRedirects".into(), Value::from(hops));
+        }
+        if let Some(class) = self.exit_class {
+            m.insert("exitClass".into(), Value::from(class.as_str()));
+        }
+        Value::Object(m)
+    }
+}
+
+/// The rung of the engine ladder that delivered (`meta.rung`). The set is open.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rung {
+    /// The cheap direct probe.
+    Probe,
+    /// Single through a rotated proxy.
+    Proxy,
+    /// A browser (with JS and a challenge solver).
+    Browser,
+    /// A saved session for this host was reused.
+    Cache,
+    /// Nothing delivered.
+    Fail,
+    /// A rung this crate does not know, as sent.
+    Other(String),
+}
+
+impl Rung {
+    fn from_wire(s: String) -> Rung {
+        match s.as_str() {
+            "probe" => Rung::Probe,
+            "proxy" => Rung::Proxy,
+            "browser" => Rung::Browser,
+            "cache" => Rung::Cache,
+            "fail" => Rung::Fail,
+            _ => Rung::Other(s),
+        }
+    }
+}
+
+/// How the ladder ran (the body's `meta` object; an open object, unknown keys in `extra`).
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct AutoLadder {
+    /// The rung that delivered.
+    pub rung: Option<Rung>,
+    /// Whether a defense was actively solved.
+    pub solved: Option<bool>,
+    /// Attempts made across rungs.
+    pub attempts: Option<u64>,
+    /// Credits used across attempts (only successful sub-calls are billed).
+    pub credits: Option<f64>,
+    /// Which exit class served.
+    pub exit_class: Option<String>,
+    /// Every other key, as sent.
+    pub extra: Map<String, Value>,
+}
+
+/// The winning session (`session`), to reuse with the single or browser engine.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct AutoSession {
+    /// The exit's proxy id.
+    pub proxy: Option<String>,
+    /// The session's cookies.
+    pub cookies: Vec<Cookie>,
+    /// The User-Agent presented.
+    pub user_agent: Option<String>,
+    /// Every other key, as sent.
+    pub extra: Map<String, Value>,
+}
+
+/// What the auto engine delivered.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AutoResponse {
+    /// The target's status from the delivering rung (a non-2xx one passed your `validate`).
+    pub status: u16,
+    /// The target's response headers.
+    pub headers: ResponseHeaders,
+    /// How the ladder ran.
+    pub ladder: AutoLadder,
+    /// The winning session, unless `returnSession` was `false`.
+    pub session: Option<AutoSession>,
+    /// `exitClass`, when the request named one.
+    pub exit_class: Option<String>,
+    /// Every field this crate does not model, as sent.
+    pub extra: Map<String, Value>,
+    content: Content,
+    meta: Meta,
+}
+
+impl AutoResponse {
+    fn from_fields(mut f: Fields, meta: Meta) -> Self {
+        let ladder = f.object("meta").map(|m| {
+            let mut m = Fields(m);
+            AutoLadder {
+                rung: m.string("rung").map(Rung::from_wire),
+                solved: m.take("solved").and_then(|v| v.as_bool()),
+                attempts: m.number("attempts").filter(|n| *n >= 0.0).map(|n| n as u64),
+                credits: m.number("credits"),
+                exit_class: m.string("exitClass"),
+                extra: m.0,
+            }
+        });
+        let session = f.object("session").map(|s| {
+            let mut s = Fields(s);
+            AutoSession {
+                proxy: s.string("proxy"),
+                cookies: match s.take("cookies") {
+                    Some(Value::Array(items)) => items
+                        .into_iter()
+                        .filter_map(|c| serde_json::from_value(c).ok())
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                user_agent: s.string("userAgent"),
+                extra: s.0,
+            }
+        });
+        AutoResponse {
+            status: f.status(),
+            headers: ResponseHeaders::from_wire(f.take("headers")),
+            content: Content::from_wire(f.take("data")),
+            ladder: ladder.unwrap_or_default(),
+            session,
+            exit_class: f.string("exitClass").or_else(|| meta.exit_class.clone()),
+            extra: f.0,
+            meta,
+        }
+    }
+
+    /// The body as text, when it is text.
+    pub fn text(&self) -> Option<&str> {
+        self.content.text()
+    }
+
+    /// The body as bytes.
+    pub fn bytes(&self) -> Cow<'_, [u8]> {
+        self.content.bytes()
+    }
+
+    /// The body as JSON, when it is JSON.
+    pub fn json(&self) -> Option<Cow<'_, Value>> {
+        self.content.json()
+    }
+
+    /// The body as FourA sent it.
+    pub fn content(&self) -> &Content {
+        &self.content
+    }
+
+    /// Request id, credits and exit class of the call (from the response headers; the
+    /// ladder's own count is [`AutoLadder::credits`]).
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+}
+
+impl Client {
+    /// Fetches a page with the cheapest engine that delivers it: `POST /api/auto` (see
+    /// [`ClientBuilder::auto_path`](crate::ClientBuilder::auto_path)) with `X-API-Key`.
+    ///
+    /// The call waits for the request's `timeout_ms` (FourA's default 120 s) plus 15 s,
+    /// unless the client has a timeout of its own.
+    ///
+    /// ```no_run
+    /// use foura::{AutoRequest, Client, Validate};
+    ///
+    /// let client = Client::from_env()?;
+    /// let page = client.auto(&AutoRequest::new("https://example.com/").validate(Validate::new().data_accept("Add to cart")))?;
+    /// println!("{} on rung {:?}", page.status, page.ladder.rung);
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::single`]; a budget spent without a valid page is
+    /// [`ErrorKind::EngineFailed`](crate::ErrorKind::EngineFailed).
+    pub fn auto(&self, request: &AutoRequest) -> Result<AutoResponse, Error> {
+        request.check()?;
+        let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let (fields, meta) =
+            self.engine_call("auto", self.auto_path(), request.to_wire(), timeout)?;
+        Ok(AutoResponse::from_fields(fields, meta))
+    }
+}

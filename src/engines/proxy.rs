@@ -1,0 +1,291 @@
+//! `POST /api/proxy/`: the single request through rotating proxies, with retry
+//! (foura-api.md §3.5).
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::{
+    Content, ExitClass, Fields, MAX_TIMEOUT_MS, ResponseHeaders, SingleRequest, check_ms,
+    check_proxy_ids,
+};
+use crate::client::Client;
+use crate::error::Error;
+use crate::meta::Meta;
+
+/// FourA's default overall `timeout_ms` for a proxy rotation: 45 s.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// A request for the proxy engine: a [`SingleRequest`] tried through rotating exits.
+///
+/// ```
+/// use foura::{ProxyRequest, SingleRequest, Validate};
+///
+/// let request = ProxyRequest::new(
+///     SingleRequest::get("https://example.com/").validate(Validate::new().data_accept("Add to cart")),
+/// )
+/// .max_tries(25)
+/// .exit_countries(["DE", "fr"]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyRequest {
+    request: SingleRequest,
+    max_tries: Option<u32>,
+    timeout: Option<Duration>,
+    ignore_proxies: Vec<String>,
+    exit_countries: Option<Vec<String>>,
+    exit_class: Option<ExitClass>,
+}
+
+impl ProxyRequest {
+    /// Rotates exits for `request` (its `timeout` applies to each attempt).
+    pub fn new(request: SingleRequest) -> Self {
+        ProxyRequest {
+            request,
+            max_tries: None,
+            timeout: None,
+            ignore_proxies: Vec::new(),
+            exit_countries: None,
+            exit_class: None,
+        }
+    }
+
+    /// `maxTries`: exits to try, 1–90. FourA's default: 5; protected sites often need 25–30.
+    pub fn max_tries(mut self, tries: u32) -> Self {
+        self.max_tries = Some(tries);
+        self
+    }
+
+    /// `timeout_ms`: the whole rotation, all attempts together. FourA's default: 45 000 ms;
+    /// at most 120 000 ms. A short one can end the rotation before `max_tries`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// `ignoreProxies`: exits (proxy ids or URLs) not to use.
+    pub fn ignore_proxies<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.ignore_proxies.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// `exitCountries`: two-letter country codes the exit must be in (trimmed, upper-cased
+    /// and de-duplicated before sending). A strict allow-list: FourA never falls back to
+    /// another country, and answers `no_eligible_proxy` when none matches.
+    pub fn exit_countries<I, S>(mut self, countries: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let list = self.exit_countries.get_or_insert_with(Vec::new);
+        for country in countries {
+            let code = country.as_ref().trim().to_ascii_uppercase();
+            if !list.contains(&code) {
+                list.push(code);
+            }
+        }
+        self
+    }
+
+    /// `exitClass`: allow (`Premium`) or forbid (`Standard`) premium exits.
+    pub fn exit_class(mut self, class: ExitClass) -> Self {
+        self.exit_class = Some(class);
+        self
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        self.request.check("request.")?;
+        if self.request.proxy.is_some() {
+            return Err(Error::invalid_request(
+                "request.proxy",
+                "is not available on the proxy engine (it picks the exits); use ignore_proxies",
+            ));
+        }
+        if let Some(tries) = self.max_tries {
+            if !(1..=90).contains(&tries) {
+                return Err(Error::invalid_request(
+                    "maxTries",
+                    "must be between 1 and 90",
+                ));
+            }
+        }
+        if let Some(t) = self.timeout {
+            check_ms("timeout_ms", t, 1, MAX_TIMEOUT_MS)?;
+        }
+        check_proxy_ids("ignoreProxies", &self.ignore_proxies)?;
+        if let Some(countries) = &self.exit_countries {
+            if countries.is_empty() {
+                return Err(Error::invalid_request(
+                    "exitCountries",
+                    "must name at least one country",
+                ));
+            }
+            if let Some(bad) = countries
+                .iter()
+                .find(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
+            {
+                return Err(Error::invalid_request(
+                    "exitCountries",
+                    format_args!(
+                        "must be two-letter country codes such as DE, not {:?}",
+                        crate::error::sanitize(bad, 20)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn to_wire(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("request".into(), self.request.to_wire());
+        if let Some(tries) = self.max_tries {
+            m.insert("maxTries".into(), Value::from(tries));
+        }
+        if let Some(t) = self.timeout {
+            m.insert("timeout_ms".into(), Value::from(t.as_millis() as u64));
+        }
+        if !self.ignore_proxies.is_empty() {
+            m.insert(
+                "ignoreProxies".into(),
+                Value::from(self.ignore_proxies.clone()),
+            );
+        }
+        if let Some(countries) = &self.exit_countries {
+            m.insert("exitCountries".into(), Value::from(countries.clone()));
+        }
+        if let Some(class) = self.exit_class {
+            m.insert("exitClass".into(), Value::from(class.as_str()));
+        }
+        Value::Object(m)
+    }
+}
+
+/// What the proxy engine fetched, through which exit.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ProxyResponse {
+    /// The target's HTTP status from the winning attempt.
+    pub status: u16,
+    /// The target's response headers, one hop per redirect.
+    pub headers: ResponseHeaders,
+    /// `total_time`: the winning attempt's duration, in seconds.
+    pub total_time: Option<f64>,
+    /// `total`: the whole rotation, selection and retries included, in seconds.
+    pub total: Option<f64>,
+    /// `proxy`: the winning exit's id; pass it to a [`SingleRequest::proxy`] to reuse it.
+    pub proxy: Option<String>,
+    /// `exitCountry`: the exit's country, when the request named `exitCountries`.
+    pub exit_country: Option<String>,
+    /// `profile`: the browser family rotation switched to, when it did.
+    pub profile: Option<String>,
+    /// `exitClass`: which class of exit served.
+    pub exit_class: Option<String>,
+    /// `defense`: present when the target ran a bot check.
+    pub defense: Option<Map<String, Value>>,
+    /// Every field this crate does not model, as sent.
+    pub extra: Map<String, Value>,
+    content: Content,
+    meta: Meta,
+}
+
+impl ProxyResponse {
+    fn from_fields(mut f: Fields, meta: Meta) -> Self {
+        // Some answers nest the fetch under `data` (foura-api.md §3.5, §6.10); unwrap it.
+        let nested = match f.0.get("data") {
+            Some(Value::Object(inner)) if inner.contains_key("status") => f.object("data"),
+            _ => None,
+        };
+        let mut fetch = match nested {
+            Some(inner) => Fields(inner),
+            None => Fields(Map::new()),
+        };
+        let mut pick = |name: &str| fetch.take(name).or_else(|| f.take(name));
+        let status = super::status_from(pick("status").as_ref());
+        let headers = ResponseHeaders::from_wire(pick("headers"));
+        let content = Content::from_wire(pick("data"));
+        let total_time = pick("total_time").as_ref().and_then(super::lenient_number);
+        let defense = match pick("defense") {
+            Some(Value::Object(d)) => Some(d),
+            _ => None,
+        };
+        // Anything else the nested fetch carried is kept too.
+        for (k, v) in fetch.0 {
+            f.0.entry(k).or_insert(v);
+        }
+        ProxyResponse {
+            status,
+            headers,
+            content,
+            total_time,
+            defense,
+            total: f.number("total"),
+            proxy: f.string("proxy"),
+            exit_country: f.string("exitCountry"),
+            profile: f.string("profile"),
+            exit_class: f.string("exitClass").or_else(|| meta.exit_class.clone()),
+            extra: f.0,
+            meta,
+        }
+    }
+
+    /// The body as text, when it is text.
+    pub fn text(&self) -> Option<&str> {
+        self.content.text()
+    }
+
+    /// The body as bytes.
+    pub fn bytes(&self) -> Cow<'_, [u8]> {
+        self.content.bytes()
+    }
+
+    /// The body as JSON, when it is JSON.
+    pub fn json(&self) -> Option<Cow<'_, Value>> {
+        self.content.json()
+    }
+
+    /// The body as FourA sent it.
+    pub fn content(&self) -> &Content {
+        &self.content
+    }
+
+    /// Request id, credits and exit class of the call.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+}
+
+impl Client {
+    /// Fetches a page through rotating proxies: `POST /api/proxy/` with `X-API-Key`.
+    ///
+    /// The call waits for the rotation's `timeout_ms` (FourA's default 45 s) plus 15 s,
+    /// unless the client has a timeout of its own.
+    ///
+    /// ```no_run
+    /// use foura::{Client, ProxyRequest, SingleRequest};
+    ///
+    /// let client = Client::from_env()?;
+    /// let page = client.proxy(&ProxyRequest::new(SingleRequest::get("https://example.com/")).max_tries(25).exit_countries(["DE", "fr"]))?;
+    /// println!("{} via {:?} in {:?}", page.status, page.proxy, page.exit_country);
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::single`]. A rotation that fails on every exit is
+    /// [`ErrorKind::EngineFailed`](crate::ErrorKind::EngineFailed) with
+    /// [`Error::attempt_report`]; no exit in the countries asked for is code
+    /// `no_eligible_proxy`.
+    pub fn proxy(&self, request: &ProxyRequest) -> Result<ProxyResponse, Error> {
+        request.check()?;
+        let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let (fields, meta) =
+            self.engine_call("proxy", "/api/proxy/", request.to_wire(), timeout)?;
+        Ok(ProxyResponse::from_fields(fields, meta))
+    }
+}

@@ -1,0 +1,420 @@
+//! `POST /api/single/`: one HTTP request with a browser-like wire fingerprint (foura-api.md §3.4).
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::{
+    Content, Fields, MAX_TIMEOUT_MS, RequestData, ResponseHeaders, Validate, check_headers,
+    check_method, check_ms, headers_as_pairs,
+};
+use crate::client::Client;
+use crate::error::Error;
+use crate::meta::Meta;
+
+/// FourA's default `timeout_ms` for single (and for each proxy attempt): 15 s.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A request for the single engine, and the inner request of [`ProxyRequest`](crate::ProxyRequest).
+///
+/// `unblocker` is **always sent**, `true` unless you set it: FourA's docs say its default is
+/// `false`, FourA's own client says the API has always defaulted to `true`, so the crate says
+/// what it means instead of relying on either. Browser-profile selection (`profile`,
+/// `browser`, `os`, `version`) needs it on.
+///
+/// ```
+/// use std::time::Duration;
+/// use foura::{SingleRequest, Validate};
+///
+/// let request = SingleRequest::get("https://example.com/products?t={ts}")
+///     .header("Accept", "text/html")
+///     .timeout(Duration::from_secs(15))
+///     .follow_redirects(5)
+///     .validate(Validate::new().data_accept("Add to cart"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SingleRequest {
+    pub(crate) method: String,
+    pub(crate) url: String,
+    headers: Vec<(String, String)>,
+    unblocker: bool,
+    profile: Option<String>,
+    browser: Option<String>,
+    os: Option<String>,
+    version: Option<String>,
+    data: Option<RequestData>,
+    pub(crate) proxy: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    accept_timeout: Option<Duration>,
+    server_response_timeout: Option<Duration>,
+    dns_cache_timeout: Option<Duration>,
+    follow_redirects: Option<u8>,
+    try_json_data: Option<bool>,
+    return_buffer: Option<bool>,
+    validate: Option<Validate>,
+}
+
+impl SingleRequest {
+    /// A `GET` of `url` (absolute `http(s)`; `{ts}` is replaced by FourA with a timestamp).
+    pub fn get(url: impl Into<String>) -> Self {
+        SingleRequest::new("GET", url)
+    }
+
+    /// A request with any method (`GET`, `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD`, `OPTIONS`, …).
+    pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
+        SingleRequest {
+            method: method.into(),
+            url: url.into(),
+            headers: Vec::new(),
+            unblocker: true,
+            profile: None,
+            browser: None,
+            os: None,
+            version: None,
+            data: None,
+            proxy: None,
+            timeout: None,
+            connect_timeout: None,
+            accept_timeout: None,
+            server_response_timeout: None,
+            dns_cache_timeout: None,
+            follow_redirects: None,
+            try_json_data: None,
+            return_buffer: None,
+            validate: None,
+        }
+    }
+
+    /// Adds a header sent to the target (`headers`, `[name, value]` pairs in this order;
+    /// a name may repeat).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// `unblocker`: send a full browser header set (User-Agent, Sec-Ch-Ua, Sec-Fetch-*, …).
+    /// Default here: `true`, always sent.
+    pub fn unblocker(mut self, on: bool) -> Self {
+        self.unblocker = on;
+        self
+    }
+
+    /// `profile`: an exact browser-profile id from [`Client::profiles`].
+    pub fn profile(mut self, id: impl Into<String>) -> Self {
+        self.profile = Some(id.into());
+        self
+    }
+
+    /// `browser`: `Chrome`, `Edge`, `Safari`, `Firefox` or `Tor`.
+    pub fn browser(mut self, browser: impl Into<String>) -> Self {
+        self.browser = Some(browser.into());
+        self
+    }
+
+    /// `os`: `Windows`, `macOS`, `Android`, `iOS`, or an exact catalogue label.
+    pub fn os(mut self, os: impl Into<String>) -> Self {
+        self.os = Some(os.into());
+        self
+    }
+
+    /// `version`: a browser version as listed in the catalogue, e.g. `147`.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// `data`: a request body sent to the target as-is.
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.data = Some(RequestData::Text(body.into()));
+        self
+    }
+
+    /// `data`: a JSON request body (FourA serialises it for the target).
+    pub fn json_body(mut self, body: Value) -> Self {
+        self.data = Some(RequestData::Json(body));
+        self
+    }
+
+    /// `proxy`: `http://host:port`, `socks5://host:port`, or a proxy id returned by the proxy
+    /// engine (to reuse that exit). Not available inside a [`ProxyRequest`](crate::ProxyRequest).
+    pub fn proxy(mut self, proxy: impl Into<String>) -> Self {
+        self.proxy = Some(proxy.into());
+        self
+    }
+
+    /// `timeout_ms`: the whole request at FourA (per attempt on the proxy engine).
+    /// FourA's default: 15 000 ms; at most 120 000 ms.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// `connect_timeout_ms`: TCP/TLS connect to the target. FourA's default: 5 000 ms.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// `accept_timeout_ms`: time to the target's first response byte after sending.
+    pub fn accept_timeout(mut self, timeout: Duration) -> Self {
+        self.accept_timeout = Some(timeout);
+        self
+    }
+
+    /// `server_response_timeout_ms`: time for the target's full response.
+    pub fn server_response_timeout(mut self, timeout: Duration) -> Self {
+        self.server_response_timeout = Some(timeout);
+        self
+    }
+
+    /// `dns_cache_timeout_sec`: how long FourA caches the target's DNS answer (0–240 s).
+    pub fn dns_cache_timeout(mut self, ttl: Duration) -> Self {
+        self.dns_cache_timeout = Some(ttl);
+        self
+    }
+
+    /// `followRedirects`: redirect hops to follow (0–20). FourA's default: none followed.
+    pub fn follow_redirects(mut self, hops: u8) -> Self {
+        self.follow_redirects = Some(hops);
+        self
+    }
+
+    /// `tryJsonData`: parse a JSON body, so [`SingleResponse::json`] needs no second parse.
+    pub fn try_json_data(mut self, on: bool) -> Self {
+        self.try_json_data = Some(on);
+        self
+    }
+
+    /// `returnBuffer`: return the body as bytes (for binary targets).
+    pub fn return_buffer(mut self, on: bool) -> Self {
+        self.return_buffer = Some(on);
+        self
+    }
+
+    /// `validate`: what counts as success (see [`Validate`]).
+    pub fn validate(mut self, rules: Validate) -> Self {
+        self.validate = Some(rules);
+        self
+    }
+
+    /// The server-side time this request may take.
+    pub(crate) fn server_timeout(&self) -> Duration {
+        self.timeout.unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    /// Checks every field; `prefix` names the inner request of a proxy call (`request.`).
+    pub(crate) fn check(&self, prefix: &str) -> Result<(), Error> {
+        let field = |name: &str| format!("{prefix}{name}");
+        check_method(&self.method).map_err(|_| {
+            Error::invalid_request(
+                &field("method"),
+                "must be an HTTP method such as GET or POST",
+            )
+        })?;
+        crate::tasks::check_target_url(&field("url"), &self.url)?;
+        check_headers(&field("headers"), &self.headers)?;
+        let profile_set = self.profile.is_some()
+            || self.browser.is_some()
+            || self.os.is_some()
+            || self.version.is_some();
+        if profile_set && !self.unblocker {
+            return Err(Error::invalid_request(
+                &field("unblocker"),
+                "must be true for browser-profile selection (profile, browser, os, version)",
+            ));
+        }
+        for (name, value) in [
+            ("profile", &self.profile),
+            ("browser", &self.browser),
+            ("os", &self.os),
+            ("version", &self.version),
+            ("proxy", &self.proxy),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(Error::invalid_request(&field(name), "must not be empty"));
+            }
+        }
+        if let Some(t) = self.timeout {
+            check_ms(&field("timeout_ms"), t, 1, MAX_TIMEOUT_MS)?;
+        }
+        for (name, t) in [
+            ("connect_timeout_ms", self.connect_timeout),
+            ("accept_timeout_ms", self.accept_timeout),
+            ("server_response_timeout_ms", self.server_response_timeout),
+        ] {
+            if let Some(t) = t {
+                check_ms(&field(name), t, 0, MAX_TIMEOUT_MS)?;
+            }
+        }
+        if let Some(ttl) = self.dns_cache_timeout {
+            if ttl.as_secs() > 240 || ttl.subsec_nanos() != 0 {
+                return Err(Error::invalid_request(
+                    &field("dns_cache_timeout_sec"),
+                    "must be whole seconds between 0 and 240",
+                ));
+            }
+        }
+        if self.follow_redirects.is_some_and(|h| h > 20) {
+            return Err(Error::invalid_request(
+                &field("followRedirects"),
+                "must be between 0 and 20",
+            ));
+        }
+        if let Some(rules) = &self.validate {
+            rules.check(&field("validate"))?;
+        }
+        Ok(())
+    }
+
+    /// The JSON object sent (as the whole body, or as proxy's inner `request`).
+    pub(crate) fn to_wire(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("method".into(), Value::from(self.method.as_str()));
+        m.insert("url".into(), Value::from(self.url.as_str()));
+        if !self.headers.is_empty() {
+            m.insert("headers".into(), headers_as_pairs(&self.headers));
+        }
+        m.insert("unblocker".into(), Value::Bool(self.unblocker));
+        for (name, value) in [
+            ("profile", &self.profile),
+            ("browser", &self.browser),
+            ("os", &self.os),
+            ("version", &self.version),
+            ("proxy", &self.proxy),
+        ] {
+            if let Some(v) = value {
+                m.insert(name.into(), Value::from(v.trim()));
+            }
+        }
+        if let Some(data) = &self.data {
+            m.insert("data".into(), data.to_wire());
+        }
+        for (name, t) in [
+            ("timeout_ms", self.timeout),
+            ("connect_timeout_ms", self.connect_timeout),
+            ("accept_timeout_ms", self.accept_timeout),
+            ("server_response_timeout_ms", self.server_response_timeout),
+        ] {
+            if let Some(t) = t {
+                m.insert(name.into(), Value::from(t.as_millis() as u64));
+            }
+        }
+        if let Some(ttl) = self.dns_cache_timeout {
+            m.insert("dns_cache_timeout_sec".into(), Value::from(ttl.as_secs()));
+        }
+        if let Some(hops) = self.follow_redirects {
+            m.insert("followRedirects".into(), Value::from(hops));
+        }
+        if let Some(on) = self.try_json_data {
+            m.insert("tryJsonData".into(), Value::Bool(on));
+        }
+        if let Some(on) = self.return_buffer {
+            m.insert("returnBuffer".into(), Value::Bool(on));
+        }
+        if let Some(rules) = self.validate.as_ref().filter(|r| !r.is_empty()) {
+            m.insert("validate".into(), rules.to_wire());
+        }
+        Value::Object(m)
+    }
+}
+
+/// What the single engine fetched.
+///
+/// `status` is the **target's** status: a `403` here is the site refusing you, delivered
+/// successfully, not FourA refusing the call (that would be an [`Error`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SingleResponse {
+    /// The target's HTTP status (`0` = no response).
+    pub status: u16,
+    /// The target's response headers, one hop per redirect.
+    pub headers: ResponseHeaders,
+    /// `total_time`: how long the request took, in seconds.
+    pub total_time: Option<f64>,
+    /// `defense`: present when the target ran a bot check (`solved: false` means the body
+    /// may be a challenge page).
+    pub defense: Option<Map<String, Value>>,
+    /// `exitClass`, when a premium exit served the request.
+    pub exit_class: Option<String>,
+    /// Every field this crate does not model, as sent.
+    pub extra: Map<String, Value>,
+    content: Content,
+    meta: Meta,
+}
+
+impl SingleResponse {
+    pub(crate) fn from_fields(mut f: Fields, meta: Meta) -> Self {
+        SingleResponse {
+            status: f.status(),
+            headers: ResponseHeaders::from_wire(f.take("headers")),
+            content: Content::from_wire(f.take("data")),
+            total_time: f.number("total_time"),
+            defense: f.object("defense"),
+            exit_class: f.string("exitClass").or_else(|| meta.exit_class.clone()),
+            extra: f.0,
+            meta,
+        }
+    }
+
+    /// The body as text, when it is text (see [`Content::text`]).
+    pub fn text(&self) -> Option<&str> {
+        self.content.text()
+    }
+
+    /// The body as bytes.
+    pub fn bytes(&self) -> Cow<'_, [u8]> {
+        self.content.bytes()
+    }
+
+    /// The body as JSON, when it is JSON.
+    pub fn json(&self) -> Option<Cow<'_, Value>> {
+        self.content.json()
+    }
+
+    /// The body as FourA sent it.
+    pub fn content(&self) -> &Content {
+        &self.content
+    }
+
+    /// Request id, credits and exit class of the call.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+}
+
+impl Client {
+    /// Fetches one page with the single engine: `POST /api/single/` with `X-API-Key`.
+    ///
+    /// The call waits for the request's `timeout_ms` (FourA's default 15 s) plus 15 s,
+    /// unless the client has a timeout of its own.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use foura::{Client, SingleRequest};
+    ///
+    /// let client = Client::from_env()?;
+    /// let page = client.single(
+    ///     &SingleRequest::get("https://example.com/").header("Accept", "text/html").timeout(Duration::from_secs(15)),
+    /// )?;
+    /// println!("{} {:?} credits={:?}", page.status, page.text().map(str::len), page.meta().credits);
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) before sending;
+    /// [`ErrorKind::EngineFailed`](crate::ErrorKind::EngineFailed) when FourA could not
+    /// deliver; any other [`ErrorKind`](crate::ErrorKind) FourA's answer maps to.
+    pub fn single(&self, request: &SingleRequest) -> Result<SingleResponse, Error> {
+        request.check("")?;
+        let (fields, meta) = self.engine_call(
+            "single",
+            "/api/single/",
+            request.to_wire(),
+            request.server_timeout(),
+        )?;
+        Ok(SingleResponse::from_fields(fields, meta))
+    }
+}
