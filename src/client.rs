@@ -802,6 +802,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn call_timeout_grows_with_the_requests_own_timeout() {
+        let key = || ApiKey::new("fk_live_0123456789abcdef").unwrap();
+        let client = Client::new(key());
+        assert_eq!(client.call_timeout(None), Duration::from_secs(45));
+        assert_eq!(
+            client.call_timeout(Some(Duration::from_secs(15))),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            client.call_timeout(Some(Duration::from_secs(120))),
+            Duration::from_secs(135)
+        );
+        let fixed = Client::builder()
+            .api_key(key())
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        assert_eq!(
+            fixed.call_timeout(Some(Duration::from_secs(120))),
+            Duration::from_secs(5)
+        );
+    }
+
+    #[test]
     fn base_url_forms_normalise_to_one_root() {
         for form in [
             "https://eu.api.foura.ai",
