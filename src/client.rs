@@ -3,7 +3,7 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use ureq::http::{HeaderValue, Uri};
@@ -70,6 +70,49 @@ struct Inner {
     proxy: ProxyChoice,
     /// Path of the auto engine below the base URL.
     auto_path: String,
+    retry: RetryPolicy,
+    hook: Option<Hook>,
+}
+
+/// The attempt hook's type.
+type Hook = Arc<dyn Fn(&Attempt) + Send + Sync + 'static>;
+
+/// Default number of retries after the first attempt.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Default longest wait the client sleeps between attempts (longer requests fail at once).
+pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+/// Backoff before the first retry (doubling each time, with full jitter).
+pub const BACKOFF_BASE: Duration = Duration::from_millis(500);
+/// The longest backoff between attempts.
+pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Copy)]
+struct RetryPolicy {
+    max_retries: u32,
+    max_wait: Duration,
+}
+
+/// What the attempt hook ([`ClientBuilder::on_attempt`]) is told after each attempt. It never
+/// holds the key.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path called, e.g. `/api/v1/tasks`.
+    pub path: String,
+    /// 1 for the first attempt, 2 for the first retry, …
+    pub attempt: u32,
+    /// The HTTP status FourA answered with, if it answered.
+    pub status: Option<u16>,
+    /// What went wrong, if the attempt failed.
+    pub error: Option<ErrorKind>,
+    /// The wait before the next attempt, when there will be one.
+    pub wait: Option<Duration>,
+    /// FourA's request id, when it sent one.
+    pub request_id: Option<String>,
+    /// Time since the call started.
+    pub elapsed: Duration,
 }
 
 /// The auto engine's default path: FourA's own client calls `/api/auto` without a slash
@@ -172,6 +215,8 @@ impl Client {
                 user_agent: settings.user_agent,
                 proxy: settings.proxy,
                 auto_path: settings.auto_path,
+                retry: settings.retry,
+                hook: settings.hook,
             }),
         }
     }
@@ -191,15 +236,130 @@ impl Client {
         let reply = self.call(call)?;
         match serde_json::from_slice::<T>(&reply.body) {
             Ok(value) => Ok((value, reply.meta)),
-            Err(e) => Err(self.scrub(decode_error(call, &reply, e))),
+            Err(e) => Err(self.decode_failure(call, &reply, e)),
         }
     }
 
+    /// The error for a 2xx answer that could not be decoded: FourA acted, so a task it was
+    /// asked to create may exist.
+    pub(crate) fn decode_failure(
+        &self,
+        call: &Call<'_>,
+        reply: &Reply,
+        e: serde_json::Error,
+    ) -> Error {
+        let mut err = self.scrub(decode_error(call, reply, e).with_sent(true));
+        err.set_attempts(reply.meta.attempts);
+        if call.creates_task {
+            err.mark_maybe_created();
+        }
+        err
+    }
+
     /// The funnel: every request to FourA goes through here. It adds the credentials, sends
-    /// with the call's timeout, reads the body with a limit, and turns anything but a 2xx
-    /// into an [`Error`] from which the key has been scrubbed.
+    /// with what is left of the call's one deadline, reads the body with a limit, turns
+    /// anything but a 2xx into an [`Error`] from which the key has been scrubbed, and retries
+    /// what may be retried while the deadline allows (resilience rules: README "Retries").
     pub(crate) fn call(&self, call: &Call<'_>) -> Result<Reply, Error> {
-        self.exchange(call).map_err(|e| self.scrub(e))
+        let started = Instant::now();
+        let budget = call
+            .options
+            .timeout
+            .unwrap_or_else(|| self.call_timeout(call.server_timeout));
+        let deadline = started + budget;
+        let max_retries = call
+            .options
+            .max_retries
+            .unwrap_or(self.inner.retry.max_retries);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match self.exchange(call, remaining, budget) {
+                Ok(mut reply) => {
+                    reply.meta.attempts = attempt;
+                    self.report(call, attempt, started, Ok(&reply), None);
+                    return Ok(reply);
+                }
+                Err(err) => {
+                    let mut err = self.scrub(err);
+                    let decision = self.decide(call, &err, attempt, max_retries, deadline);
+                    let wait = match decision {
+                        Decision::Retry(wait) => Some(wait),
+                        Decision::GiveUp(_) => None,
+                    };
+                    self.report(call, attempt, started, Err(&err), wait);
+                    match decision {
+                        Decision::Retry(wait) => std::thread::sleep(wait),
+                        Decision::GiveUp(hint) => {
+                            if let (Some(hint), None) = (hint, err.retry_after()) {
+                                err.set_retry_after(hint);
+                            }
+                            err.set_attempts(attempt);
+                            if call.creates_task && outcome_unknown(&err) {
+                                err.mark_maybe_created();
+                            }
+                            return Err(err);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether to try again after `err`, and after how long.
+    fn decide(
+        &self,
+        call: &Call<'_>,
+        err: &Error,
+        attempt: u32,
+        max_retries: u32,
+        deadline: Instant,
+    ) -> Decision {
+        if attempt > max_retries || !worth_retrying(err, call.creates_task) {
+            return Decision::GiveUp(None);
+        }
+        let max_wait = self.inner.retry.max_wait;
+        let wait = match err.retry_after() {
+            // A wait the server asks for is honoured, but never slept when it is longer than
+            // the caller allows: the error returns at once with retry_after() set.
+            Some(asked) if asked > max_wait => return Decision::GiveUp(None),
+            Some(asked) => asked,
+            None => backoff(attempt).min(max_wait),
+        };
+        if Instant::now() + wait >= deadline {
+            return Decision::GiveUp(Some(wait));
+        }
+        Decision::Retry(wait)
+    }
+
+    fn report(
+        &self,
+        call: &Call<'_>,
+        attempt: u32,
+        started: Instant,
+        outcome: Result<&Reply, &Error>,
+        wait: Option<Duration>,
+    ) {
+        let Some(hook) = &self.inner.hook else { return };
+        let (status, error, request_id) = match outcome {
+            Ok(reply) => (Some(reply.status), None, reply.meta.request_id.clone()),
+            Err(e) => (
+                e.status(),
+                Some(e.kind()),
+                e.request_id().map(str::to_owned),
+            ),
+        };
+        hook(&Attempt {
+            method: call.method.as_str(),
+            path: call.path.to_owned(),
+            attempt,
+            status,
+            error,
+            wait,
+            request_id,
+            elapsed: started.elapsed(),
+        });
     }
 
     /// Removes the key from an error's text (a server may echo request headers back).
@@ -220,16 +380,25 @@ impl Client {
         })
     }
 
-    fn exchange(&self, call: &Call<'_>) -> Result<Reply, Error> {
+    /// One attempt, with `remaining` of the call's `budget` left.
+    fn exchange(
+        &self,
+        call: &Call<'_>,
+        remaining: Duration,
+        budget: Duration,
+    ) -> Result<Reply, Error> {
         let inner = &*self.inner;
         let url = format!("{}{}", inner.root, call.path);
-        let timeout = self.call_timeout(call.server_timeout);
         let what = Exchange {
             call,
             url: &url,
-            timeout,
+            timeout: budget,
             limit: inner.max_response_bytes,
         };
+        if remaining.is_zero() {
+            return Err(what.out_of_time());
+        }
+        let timeout = remaining;
 
         // The header value is built in a wiped buffer; `HeaderValue` then holds the one copy
         // this crate cannot wipe (see `ApiKey`'s docs).
@@ -284,7 +453,10 @@ impl Client {
                     .send(body)
             }
         };
-        let mut response = sent.map_err(|e| what.transport_error(e))?;
+        let mut response = sent.map_err(|e| {
+            let reached = may_have_reached_server(&e);
+            what.transport_error(e).with_sent(reached)
+        })?;
 
         let status = response.status().as_u16();
         let headers = response.headers();
@@ -295,7 +467,11 @@ impl Client {
                 .with_config()
                 .limit(inner.max_response_bytes)
                 .read_to_vec()
-                .map_err(|e| what.transport_error(e).with_meta(meta.clone()))?;
+                .map_err(|e| {
+                    what.transport_error(e)
+                        .with_meta(meta.clone())
+                        .with_sent(true)
+                })?;
             return Ok(Reply { status, meta, body });
         }
         let location = headers
@@ -332,6 +508,9 @@ impl fmt::Debug for Client {
             .field("user_agent", &inner.user_agent)
             .field("proxy", &inner.proxy)
             .field("auto_path", &inner.auto_path)
+            .field("max_retries", &inner.retry.max_retries)
+            .field("max_retry_wait", &inner.retry.max_wait)
+            .field("on_attempt", &inner.hook.as_ref().map(|_| "set"))
             .finish()
     }
 }
@@ -385,6 +564,9 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     proxy: Option<ProxyChoice>,
     auto_path: Option<String>,
+    max_retries: Option<u32>,
+    max_retry_wait: Option<Duration>,
+    hook: Option<Hook>,
 }
 
 impl ClientBuilder {
@@ -454,6 +636,44 @@ impl ClientBuilder {
         self
     }
 
+    /// How many times a failed call is retried. Default: 2; `0` turns retries off.
+    ///
+    /// Retried: `429` rate limits, `503` at capacity or backend unavailable, `500`, `502`,
+    /// `504`, and connections that fail or break. Never: `400`, `401`, `403`, `404`, plan
+    /// limits, "service disabled", invalid input, redirects. Task creation is retried only
+    /// when FourA cannot have acted (a connect failure, `429`, `503`): see
+    /// [`Error::maybe_created`]. Waits are exponential (500 ms doubling, capped at 30 s, with
+    /// full jitter) unless FourA asks for one, and every attempt and wait fits inside the
+    /// call's one timeout.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+
+    /// The longest wait the client sleeps before a retry. Default: 60 s. When FourA asks for
+    /// a longer one (e.g. `Retry-After: 3600` on exhausted credits), the error returns at
+    /// once with [`Error::retry_after`] set, so no caller sleeps an hour unawares.
+    pub fn max_retry_wait(mut self, wait: Duration) -> Self {
+        self.max_retry_wait = Some(wait);
+        self
+    }
+
+    /// A function called after every attempt with what happened ([`Attempt`]: method,
+    /// path, status or error kind, attempt number, the wait chosen, request id). It never
+    /// sees the key. Default: none. Wire it to `eprintln!`, the `log` crate, metrics, …
+    ///
+    /// ```no_run
+    /// let client = foura::Client::builder()
+    ///     .api_key(foura::ApiKey::from_env()?)
+    ///     .on_attempt(|a| eprintln!("{} {} #{} -> {:?} {:?} wait {:?}", a.method, a.path, a.attempt, a.status, a.error, a.wait))
+    ///     .build()?;
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    pub fn on_attempt(mut self, hook: impl Fn(&Attempt) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
     /// Checks the settings and builds the client. Nothing is sent.
     ///
     /// # Errors
@@ -506,6 +726,13 @@ impl ClientBuilder {
                 settings.user_agent = format!("{} {suffix}", settings.user_agent);
             }
         }
+        if let Some(retries) = self.max_retries {
+            settings.retry.max_retries = retries;
+        }
+        if let Some(wait) = self.max_retry_wait {
+            settings.retry.max_wait = wait;
+        }
+        settings.hook = self.hook;
         if let Some(path) = self.auto_path {
             let path = path.trim();
             if !path.starts_with('/')
@@ -546,6 +773,9 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("proxy", &self.proxy)
             .field("auto_path", &self.auto_path)
+            .field("max_retries", &self.max_retries)
+            .field("max_retry_wait", &self.max_retry_wait)
+            .field("on_attempt", &self.hook.as_ref().map(|_| "set"))
             .finish()
     }
 }
@@ -558,6 +788,8 @@ struct Settings {
     user_agent: String,
     proxy: ProxyChoice,
     auto_path: String,
+    retry: RetryPolicy,
+    hook: Option<Hook>,
 }
 
 impl Default for Settings {
@@ -569,6 +801,11 @@ impl Default for Settings {
             user_agent: concat!("foura-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             proxy: ProxyChoice::Environment,
             auto_path: DEFAULT_AUTO_PATH.to_owned(),
+            retry: RetryPolicy {
+                max_retries: DEFAULT_MAX_RETRIES,
+                max_wait: DEFAULT_MAX_RETRY_WAIT,
+            },
+            hook: None,
         }
     }
 }
@@ -671,6 +908,17 @@ pub(crate) struct Call<'a> {
     /// timeout grows with; `None` for calls with no server-side work.
     pub(crate) server_timeout: Option<Duration>,
     pub(crate) service: Service,
+    /// Whether the call creates something, so that an ambiguous failure must not be retried.
+    pub(crate) creates_task: bool,
+    /// Per-call overrides of the client's timeout and retries.
+    pub(crate) options: CallOptions,
+}
+
+/// Per-call overrides of the client's settings, set on the request builders.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CallOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_retries: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -715,7 +963,111 @@ struct Exchange<'a, 'c> {
     limit: u64,
 }
 
+/// Whether the funnel tries again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Retry(Duration),
+    /// Give up; with the wait that would have been needed, when time ran out for it.
+    GiveUp(Option<Duration>),
+}
+
+/// The retry rules (README "Retries"). Retried: 429 (plan limits are another kind), 503 at
+/// capacity or backend unavailable ("service disabled" is another kind), 500, 502, 504, and
+/// connections that failed or broke. A call that creates a task is retried only when FourA
+/// cannot have acted: a connect failure, 429, 503.
+fn worth_retrying(err: &Error, creates_task: bool) -> bool {
+    if !err.is_retryable() {
+        return false;
+    }
+    match err.kind() {
+        ErrorKind::RateLimited | ErrorKind::AtCapacity => true,
+        ErrorKind::ServerError => match err.status() {
+            Some(503) => true,
+            Some(500 | 502 | 504) => !creates_task,
+            _ => false,
+        },
+        ErrorKind::Connection | ErrorKind::Timeout => !err.sent() || !creates_task,
+        _ => false,
+    }
+}
+
+/// Whether a failed task creation may still have created the task: FourA may have acted on
+/// it, and did not say no.
+fn outcome_unknown(err: &Error) -> bool {
+    match err.kind() {
+        ErrorKind::Connection
+        | ErrorKind::Timeout
+        | ErrorKind::BodyTooLarge
+        | ErrorKind::Decode => err.sent(),
+        ErrorKind::ServerError => err.status() != Some(503),
+        _ => false,
+    }
+}
+
+/// Exponential backoff with full jitter: a random wait up to `base · 2^(attempt-1)`, capped.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling = BACKOFF_BASE
+        .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+        .min(BACKOFF_CAP);
+    ceiling.mul_f64(random_fraction())
+}
+
+/// A number in `[0, 1)` from the standard library's per-process random hash keys: enough
+/// to spread retries, with no dependency.
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Whether a request that failed with `e` before any answer may have reached the server.
+/// Only failures to connect are sure not to have.
+fn may_have_reached_server(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as Io;
+    match e {
+        ureq::Error::ConnectionFailed
+        | ureq::Error::HostNotFound
+        | ureq::Error::ConnectProxyFailed(_)
+        | ureq::Error::InvalidProxyUrl
+        | ureq::Error::BadUri(_)
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => false,
+        ureq::Error::Io(io) => {
+            !matches!(
+                io.kind(),
+                Io::ConnectionRefused
+                    | Io::AddrNotAvailable
+                    | Io::NetworkUnreachable
+                    | Io::HostUnreachable
+                    | Io::NotConnected
+            ) && !io.to_string().contains("failed to lookup address")
+        }
+        _ => true,
+    }
+}
+
 impl Exchange<'_, '_> {
+    /// The error for an attempt with no time left to make.
+    fn out_of_time(&self) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "no complete answer to {} {} within {:?}",
+                self.call.method.as_str(),
+                self.call.path,
+                self.timeout
+            ),
+        )
+    }
+
     fn transport_error(&self, e: ureq::Error) -> Error {
         let what = format!("{} {}", self.call.method.as_str(), self.call.path);
         let (kind, detail) = match &e {
@@ -766,7 +1118,16 @@ impl Exchange<'_, '_> {
                 ),
             ),
         };
-        let err = Error::new(kind, detail);
+        // A certificate or handshake failure will fail the same way again.
+        let variant = format!("{e:?}");
+        let tls = ["Tls", "Rustls", "NativeTls", "Pem", "Der"]
+            .iter()
+            .any(|v| variant.starts_with(v));
+        let err = if tls {
+            Error::new(kind, detail).permanent()
+        } else {
+            Error::new(kind, detail)
+        };
         match kind {
             ErrorKind::Timeout => err.with_hint(
                 "raise ClientBuilder::timeout, or the request's own timeout (the call waits \

@@ -153,6 +153,15 @@ struct Inner {
     plan_limit: Option<String>,
     body: Option<Value>,
     hint: Option<String>,
+    /// Whether the request may have reached the server (false: refused locally, or the
+    /// connection failed before anything was sent).
+    sent: bool,
+    /// Attempts made, retries included (0 when refused before sending).
+    attempts: u32,
+    /// A task-creating call failed in a way that leaves its outcome unknown.
+    maybe_created: bool,
+    /// A failure that retrying cannot fix (e.g. a TLS certificate error).
+    permanent: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -170,6 +179,10 @@ impl Error {
                 plan_limit: None,
                 body: None,
                 hint: None,
+                sent: false,
+                attempts: 0,
+                maybe_created: false,
+                permanent: false,
                 source: None,
             }),
         }
@@ -207,6 +220,39 @@ impl Error {
     /// This crate's own description, without the hint.
     pub(crate) fn detail(&self) -> &str {
         &self.inner.detail
+    }
+
+    /// Marks whether the request may have reached the server.
+    pub(crate) fn with_sent(mut self, sent: bool) -> Self {
+        self.inner.sent = sent;
+        self
+    }
+
+    /// Marks a failure retrying cannot fix.
+    pub(crate) fn permanent(mut self) -> Self {
+        self.inner.permanent = true;
+        self
+    }
+
+    /// Whether the request may have reached the server.
+    pub(crate) fn sent(&self) -> bool {
+        self.inner.sent
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        self.inner.attempts = attempts;
+    }
+
+    pub(crate) fn set_retry_after(&mut self, wait: Duration) {
+        self.inner.retry_after = Some(wait);
+    }
+
+    /// Marks a task-creating call whose outcome is unknown, and says so in the message.
+    pub(crate) fn mark_maybe_created(&mut self) {
+        self.inner.maybe_created = true;
+        self.inner.detail.push_str(
+            "; the task may have been created anyway (check list_tasks before submitting again)",
+        );
     }
 
     /// Builds the error for a non-success HTTP answer from FourA.
@@ -264,7 +310,7 @@ impl Error {
                 detail.push_str(&format!(" with a non-JSON body: \"{snippet}\""));
             }
         }
-        let mut err = Error::new(kind, detail).with_meta(meta);
+        let mut err = Error::new(kind, detail).with_meta(meta).with_sent(true);
         err.inner.status = Some(status);
         err.inner.plan_limit = plan_limit;
         err.inner.message = parsed.message;
@@ -293,7 +339,9 @@ impl Error {
             Some(t) => format!("the {engine} engine ran but could not deliver (target status {t})"),
             None => format!("the {engine} engine ran but could not deliver"),
         };
-        let mut err = Error::new(ErrorKind::EngineFailed, detail).with_meta(meta);
+        let mut err = Error::new(ErrorKind::EngineFailed, detail)
+            .with_meta(meta)
+            .with_sent(true);
         err.inner.status = Some(status);
         err.inner.message = message;
         err.inner.code = body
@@ -369,14 +417,31 @@ impl Error {
     /// timeouts and broken connections. Invalid input, refused keys, `404`s and redirects
     /// will fail the same way again.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self.inner.kind,
-            ErrorKind::RateLimited
-                | ErrorKind::AtCapacity
-                | ErrorKind::ServerError
-                | ErrorKind::Timeout
-                | ErrorKind::Connection
-        )
+        !self.inner.permanent
+            && matches!(
+                self.inner.kind,
+                ErrorKind::RateLimited
+                    | ErrorKind::AtCapacity
+                    | ErrorKind::ServerError
+                    | ErrorKind::Timeout
+                    | ErrorKind::Connection
+            )
+    }
+
+    /// How many attempts the call made, retries included; `0` when it was refused before
+    /// anything was sent.
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// Whether a task-creating call (`POST /api/v1/tasks`) failed after the request was sent,
+    /// in a way that leaves its outcome unknown: a timeout waiting for the answer, a connection
+    /// broken mid-exchange, a `500`/`502`/`504`, or a `2xx` whose body could not be read. Such
+    /// failures are never retried, since a retry could create the task twice; check
+    /// [`Client::list_tasks`](crate::Client::list_tasks) before submitting again. Always
+    /// `false` for other calls, and when FourA cannot have acted (`4xx`, `503`, connect failures).
+    pub fn maybe_created(&self) -> bool {
+        self.inner.maybe_created
     }
 
     /// The name of the plan limit that refused the call, e.g. `credits`, `premium`,
@@ -507,6 +572,12 @@ impl fmt::Debug for Error {
         }
         if let Some(wait) = &inner.retry_after {
             d.field("retry_after", wait);
+        }
+        if inner.attempts > 0 {
+            d.field("attempts", &inner.attempts);
+        }
+        if inner.maybe_created {
+            d.field("maybe_created", &true);
         }
         if let Some(hint) = &inner.hint {
             d.field("hint", hint);

@@ -27,6 +27,8 @@ pub struct Meta {
     pub limit: Option<String>,
     /// `Retry-After`, as delta-seconds or an HTTP-date, converted to a wait from now.
     pub retry_after: Option<Duration>,
+    /// How many attempts the call took, retries included (set by the client).
+    pub attempts: u32,
 }
 
 /// Longest header value kept; anything longer is not metadata FourA documents.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::client::{Auth, Call, Client, Method};
+use crate::client::{Auth, Call, CallOptions, Client, Method};
 use crate::error::{Error, ErrorKind, Service};
 use crate::meta::Meta;
 
@@ -150,6 +150,7 @@ pub struct TaskRequest {
     proxy_country: Option<String>,
     javascript: Option<bool>,
     headers: Vec<(String, String)>,
+    options: CallOptions,
 }
 
 impl TaskRequest {
@@ -163,6 +164,7 @@ impl TaskRequest {
             proxy_country: None,
             javascript: None,
             headers: Vec::new(),
+            options: CallOptions::default(),
         }
     }
 
@@ -198,6 +200,20 @@ impl TaskRequest {
         let name = name.into();
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
         self.headers.push((name, value.into()));
+        self
+    }
+
+    /// This call's whole-call timeout on the client side, overriding the client's (not sent;
+    /// [`TaskRequest::timeout`] is FourA's own). Every attempt and retry wait fits inside it.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// This call's retries, overriding [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries)
+    /// (not sent). Task creation is still retried only when FourA cannot have acted.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.options.max_retries = Some(retries);
         self
     }
 
@@ -246,6 +262,12 @@ impl TaskRequest {
                     "must be a CSS selector, not empty",
                 ));
             }
+        }
+        if self.options.timeout.is_some_and(|t| t.is_zero()) {
+            return Err(Error::invalid_request(
+                "call_timeout",
+                "must be more than zero",
+            ));
         }
         if let Some(t) = self.timeout {
             if t.as_millis() == 0 {
@@ -601,6 +623,8 @@ impl Client {
             body: Some(request.to_wire()?),
             server_timeout: request.timeout,
             service: Service::Tasks,
+            creates_task: true,
+            options: request.options,
         };
         let (mut task, meta): (Task, Meta) = self.call_json(&call)?;
         task.meta = meta;
@@ -631,6 +655,8 @@ impl Client {
             body: None,
             server_timeout: None,
             service: Service::Tasks,
+            creates_task: false,
+            options: CallOptions::default(),
         };
         let (envelope, meta): (TaskList, Meta) = self.call_json(&call)?;
         let mut tasks = envelope.0;

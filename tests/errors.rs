@@ -12,8 +12,15 @@ fn client_with_key(server: &MockServer, key: &str) -> Client {
         .api_key(ApiKey::new(key).unwrap())
         .base_url(server.url())
         .proxy(None)
+        .max_retries(0)
         .build()
         .unwrap()
+}
+
+/// One attempt per call: these tests pin how one answer maps to an error (retries are
+/// tests/faults.rs's subject).
+fn single_shot(server: &MockServer) -> Client {
+    client_with_key(server, MockServer::TEST_KEY)
 }
 
 #[test]
@@ -72,8 +79,7 @@ fn rate_limit_429_reads_the_nested_retry_after() {
         &json!({"error": {"code": "RATE_LIMIT_EXCEEDED",
             "message": "Rate limit exceeded. Retry after 30 seconds.", "status": 429, "retryAfter": 30}}),
     ));
-    let err = server
-        .client()
+    let err = single_shot(&server)
         .submit("https://example.com", TaskType::Single)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
@@ -88,7 +94,7 @@ fn rate_limit_429_reads_the_nested_retry_after() {
 #[test]
 fn retry_after_header_is_read_as_seconds_or_a_date() {
     let server = MockServer::start();
-    let client = server.client();
+    let client = single_shot(&server);
     server.push_fault(Fault::json(429, &json!({"error": "Too many"})).header("Retry-After", "7"));
     let err = client
         .submit("https://example.com", TaskType::Single)
@@ -120,8 +126,7 @@ fn server_error_with_an_html_page_keeps_status_and_a_short_snippet() {
         "The server encountered an error. ".repeat(400)
     );
     server.push_fault(Fault::status(500, page).header("Content-Type", "text/html"));
-    let err = server
-        .client()
+    let err = single_shot(&server)
         .submit("https://example.com", TaskType::Single)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError);
@@ -146,8 +151,7 @@ fn non_json_plain_text_error() {
     server.push_fault(
         Fault::status(502, "upstream connect error").header("Content-Type", "text/plain"),
     );
-    let err = server
-        .client()
+    let err = single_shot(&server)
         .submit("https://example.com", TaskType::Single)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError);
@@ -162,8 +166,7 @@ fn flat_error_bodies_are_read_too() {
         400,
         &json!({"error": "Invalid request body format"}),
     ));
-    let err = server
-        .client()
+    let err = single_shot(&server)
         .submit("https://example.com", TaskType::Single)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
@@ -180,8 +183,7 @@ fn server_side_validation_is_invalid_request_with_its_code() {
         &json!({"error": {"code": "INVALID_PARAMS",
             "message": "Field 'url' is required and must be a valid HTTP(S) URL.", "status": 400}}),
     ));
-    let err = server
-        .client()
+    let err = single_shot(&server)
         .submit("https://example.com", TaskType::Single)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
@@ -214,8 +216,7 @@ fn other_statuses_are_api_errors() {
         409,
         &json!({"error": {"code": "CONFLICT", "message": "Duplicate."}}),
     ));
-    let err = server
-        .client()
+    let err = single_shot(&server)
         .submit("https://example.com", TaskType::Single)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Api);
@@ -227,8 +228,7 @@ fn other_statuses_are_api_errors() {
 fn error_without_body_still_has_status_and_request_id() {
     let server = MockServer::start();
     server.push_fault(Fault::status(503, ""));
-    let err = server
-        .client()
+    let err = single_shot(&server)
         .submit("https://example.com", TaskType::Single)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError);
@@ -242,8 +242,7 @@ fn errors_are_std_errors_that_cross_threads() {
     fn assert_traits<E: std::error::Error + Send + Sync + 'static>(_: &E) {}
     let server = MockServer::start();
     server.push_fault(Fault::status(500, "boom"));
-    let err = server
-        .client()
+    let err = single_shot(&server)
         .submit("https://example.com", TaskType::Single)
         .unwrap_err();
     assert_traits(&err);

@@ -52,7 +52,13 @@ fn client_and_builder_debug_show_settings_not_the_key() {
 #[test]
 fn every_error_the_tests_can_provoke_is_free_of_the_key() {
     let server = MockServer::start();
-    let client = server.client();
+    let client = Client::builder()
+        .api_key(ApiKey::new(KEY).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .max_retries(0)
+        .build()
+        .unwrap();
     let mut errors = vec![
         ApiKey::new(format!("{KEY} extra")).unwrap_err(),
         ApiKey::new(format!("{KEY}\u{1}")).unwrap_err(),

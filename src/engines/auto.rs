@@ -10,7 +10,7 @@ use super::{
     Content, Cookie, ExitClass, Fields, RequestData, ResponseHeaders, Validate, check_headers,
     check_method, check_ms, check_proxy_ids, headers_as_pairs,
 };
-use crate::client::Client;
+use crate::client::{CallOptions, Client};
 use crate::error::Error;
 use crate::meta::Meta;
 
@@ -40,6 +40,7 @@ pub struct AutoRequest {
     ignore_proxies: Vec<String>,
     follow_redirects: Option<u8>,
     exit_class: Option<ExitClass>,
+    options: CallOptions,
 }
 
 impl AutoRequest {
@@ -57,7 +58,21 @@ impl AutoRequest {
             ignore_proxies: Vec::new(),
             follow_redirects: None,
             exit_class: None,
+            options: CallOptions::default(),
         }
+    }
+
+    /// This call's whole-call timeout on the client side, overriding the client's (not sent;
+    /// `timeout` is FourA's own). Every attempt and retry wait fits inside it.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// This call's retries, overriding [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries) (not sent).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.options.max_retries = Some(retries);
+        self
     }
 
     /// `method`: FourA's default is `GET`.
@@ -366,8 +381,13 @@ impl Client {
     pub fn auto(&self, request: &AutoRequest) -> Result<AutoResponse, Error> {
         request.check()?;
         let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let (fields, meta) =
-            self.engine_call("auto", self.auto_path(), request.to_wire(), timeout)?;
+        let (fields, meta) = self.engine_call(
+            "auto",
+            self.auto_path(),
+            request.to_wire(),
+            timeout,
+            request.options,
+        )?;
         Ok(AutoResponse::from_fields(fields, meta))
     }
 }

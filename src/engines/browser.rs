@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Content, Fields, MAX_TIMEOUT_MS, ResponseHeaders, check_ms};
-use crate::client::Client;
+use crate::client::{CallOptions, Client};
 use crate::error::Error;
 use crate::meta::Meta;
 
@@ -86,6 +86,7 @@ pub struct BrowserRequest {
     check_status: Option<u16>,
     check_text: Option<String>,
     unblocker: bool,
+    options: CallOptions,
 }
 
 impl BrowserRequest {
@@ -101,7 +102,21 @@ impl BrowserRequest {
             check_status: None,
             check_text: None,
             unblocker: true,
+            options: CallOptions::default(),
         }
+    }
+
+    /// This call's whole-call timeout on the client side, overriding the client's (not sent;
+    /// `timeout` is FourA's own). Every attempt and retry wait fits inside it.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// This call's retries, overriding [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries) (not sent).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.options.max_retries = Some(retries);
+        self
     }
 
     /// Adds a header (`headers`, sent as a JSON object: setting a name again, in any letter
@@ -321,8 +336,13 @@ impl Client {
     pub fn browser(&self, request: &BrowserRequest) -> Result<BrowserResponse, Error> {
         request.check()?;
         let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let (fields, meta) =
-            self.engine_call("browser", "/api/browser/", request.to_wire(), timeout)?;
+        let (fields, meta) = self.engine_call(
+            "browser",
+            "/api/browser/",
+            request.to_wire(),
+            timeout,
+            request.options,
+        )?;
         Ok(BrowserResponse::from_fields(fields, meta))
     }
 }

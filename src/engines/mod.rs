@@ -42,7 +42,7 @@ pub use public::{
 };
 pub use single::{SingleRequest, SingleResponse};
 
-use crate::client::{Auth, Call, Client, Method};
+use crate::client::{Auth, Call, CallOptions, Client, Method};
 use crate::error::{Error, ErrorKind, Service};
 use crate::meta::Meta;
 
@@ -532,6 +532,7 @@ impl Client {
         path: &str,
         body: Value,
         server_timeout: Duration,
+        options: CallOptions,
     ) -> Result<(Fields, Meta), Error> {
         let bytes = serde_json::to_vec(&body).map_err(|e| {
             Error::new(
@@ -546,34 +547,34 @@ impl Client {
             body: Some(bytes),
             server_timeout: Some(server_timeout),
             service: Service::Engine,
+            // Engine calls are billed only on success (foura-api.md §3.10): safe to retry.
+            creates_task: false,
+            options,
         };
         let reply = self.call(&call)?;
         let value: Value = match serde_json::from_slice(&reply.body) {
             Ok(v) => v,
-            Err(e) => {
-                return Err(self.scrub(crate::client::decode_error(&call, &reply, e)));
-            }
+            Err(e) => return Err(self.decode_failure(&call, &reply, e)),
         };
         let Value::Object(map) = value else {
-            return Err(self.scrub(
-                Error::new(
-                    ErrorKind::Decode,
-                    format!("the {engine} engine answered with JSON that is not an object"),
-                )
-                .with_meta(reply.meta),
-            ));
+            let mut err = Error::new(
+                ErrorKind::Decode,
+                format!("the {engine} engine answered with JSON that is not an object"),
+            )
+            .with_sent(true);
+            err.set_attempts(reply.meta.attempts);
+            return Err(self.scrub(err.with_meta(reply.meta)));
         };
         let failed = map
             .get("error")
             .and_then(Value::as_str)
             .is_some_and(|e| !e.trim().is_empty());
         if failed {
-            return Err(self.scrub(Error::engine_failed(
-                engine,
-                reply.status,
-                reply.meta,
-                Value::Object(map),
-            )));
+            let attempts = reply.meta.attempts;
+            let mut err =
+                Error::engine_failed(engine, reply.status, reply.meta, Value::Object(map));
+            err.set_attempts(attempts);
+            return Err(self.scrub(err));
         }
         Ok((Fields(map), reply.meta))
     }

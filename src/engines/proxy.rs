@@ -10,7 +10,7 @@ use super::{
     Content, ExitClass, Fields, MAX_TIMEOUT_MS, ResponseHeaders, SingleRequest, check_ms,
     check_proxy_ids,
 };
-use crate::client::Client;
+use crate::client::{CallOptions, Client};
 use crate::error::Error;
 use crate::meta::Meta;
 
@@ -36,6 +36,7 @@ pub struct ProxyRequest {
     ignore_proxies: Vec<String>,
     exit_countries: Option<Vec<String>>,
     exit_class: Option<ExitClass>,
+    options: CallOptions,
 }
 
 impl ProxyRequest {
@@ -48,7 +49,21 @@ impl ProxyRequest {
             ignore_proxies: Vec::new(),
             exit_countries: None,
             exit_class: None,
+            options: CallOptions::default(),
         }
+    }
+
+    /// This call's whole-call timeout on the client side, overriding the client's (not sent;
+    /// `timeout` is FourA's own). Every attempt and retry wait fits inside it.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// This call's retries, overriding [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries) (not sent).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.options.max_retries = Some(retries);
+        self
     }
 
     /// `maxTries`: exits to try, 1–90. FourA's default: 5; protected sites often need 25–30.
@@ -284,8 +299,13 @@ impl Client {
     pub fn proxy(&self, request: &ProxyRequest) -> Result<ProxyResponse, Error> {
         request.check()?;
         let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let (fields, meta) =
-            self.engine_call("proxy", "/api/proxy/", request.to_wire(), timeout)?;
+        let (fields, meta) = self.engine_call(
+            "proxy",
+            "/api/proxy/",
+            request.to_wire(),
+            timeout,
+            request.options,
+        )?;
         Ok(ProxyResponse::from_fields(fields, meta))
     }
 }

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::client::{Auth, Call, Client, Method};
+use crate::client::{Auth, Call, CallOptions, Client, Method};
 use crate::error::{Error, Service};
 
 /// Where FourA's status API lives.
@@ -98,6 +98,8 @@ impl Client {
             body: None,
             server_timeout: None,
             service: Service::Public,
+            creates_task: false,
+            options: CallOptions::default(),
         })
     }
 }

@@ -9,7 +9,7 @@ use super::{
     Content, Fields, MAX_TIMEOUT_MS, RequestData, ResponseHeaders, Validate, check_headers,
     check_method, check_ms, headers_as_pairs,
 };
-use crate::client::Client;
+use crate::client::{CallOptions, Client};
 use crate::error::Error;
 use crate::meta::Meta;
 
@@ -54,6 +54,7 @@ pub struct SingleRequest {
     try_json_data: Option<bool>,
     return_buffer: Option<bool>,
     validate: Option<Validate>,
+    options: CallOptions,
 }
 
 impl SingleRequest {
@@ -84,7 +85,21 @@ impl SingleRequest {
             try_json_data: None,
             return_buffer: None,
             validate: None,
+            options: CallOptions::default(),
         }
+    }
+
+    /// This call's whole-call timeout on the client side, overriding the client's (not sent;
+    /// `timeout` is FourA's own). Every attempt and retry wait fits inside it.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// This call's retries, overriding [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries) (not sent).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.options.max_retries = Some(retries);
+        self
     }
 
     /// Adds a header sent to the target (`headers`, `[name, value]` pairs in this order;
@@ -414,6 +429,7 @@ impl Client {
             "/api/single/",
             request.to_wire(),
             request.server_timeout(),
+            request.options,
         )?;
         Ok(SingleResponse::from_fields(fields, meta))
     }
