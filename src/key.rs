@@ -57,6 +57,13 @@ const WHERE_KEYS_LIVE: &str =
 ///   key came from `FOURA_API_KEY`.
 /// - Never enable `TRACE` logging for `ureq` or `ureq_proto`: it hex-dumps the wire,
 ///   including the key.
+///
+/// The crate's test `tests/key_wipe.rs` checks this with an allocator that inspects every
+/// freed block: building, formatting and dropping keys and clients frees no block holding the
+/// key, and after three task submissions and three engine calls (one connection each) the
+/// only freed blocks holding it are the six `HeaderValue` copies (55 bytes for
+/// `Bearer <48-character key>`, 48 for `X-API-Key`) and one 128 KiB ureq output buffer per
+/// connection.
 pub struct ApiKey {
     secret: Zeroizing<String>,
 }
