@@ -248,7 +248,7 @@ impl Client {
         reply: &Reply,
         e: serde_json::Error,
     ) -> Error {
-        let mut err = self.scrub(decode_error(call, reply, e).with_sent(true));
+        let mut err = self.scrub(decode_error(&call.describe(), reply, e).with_sent(true));
         err.set_attempts(reply.meta.attempts);
         if call.creates_task {
             err.mark_maybe_created();
@@ -914,6 +914,13 @@ pub(crate) struct Call<'a> {
     pub(crate) options: CallOptions,
 }
 
+impl Call<'_> {
+    /// `POST /api/v1/tasks`, for messages.
+    pub(crate) fn describe(&self) -> String {
+        format!("{} {}", self.method.as_str(), self.path)
+    }
+}
+
 /// Per-call overrides of the client's settings, set on the request builders.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct CallOptions {
@@ -949,7 +956,6 @@ pub(crate) enum Auth {
 
 /// A 2xx answer.
 pub(crate) struct Reply {
-    #[allow(dead_code)]
     pub(crate) status: u16,
     pub(crate) meta: Meta,
     pub(crate) body: Vec<u8>,
@@ -1140,8 +1146,7 @@ impl Exchange<'_, '_> {
     }
 }
 
-pub(crate) fn decode_error(call: &Call<'_>, reply: &Reply, e: serde_json::Error) -> Error {
-    let what = format!("{} {}", call.method.as_str(), call.path);
+pub(crate) fn decode_error(what: &str, reply: &Reply, e: serde_json::Error) -> Error {
     let detail = if serde_json::from_slice::<serde_json::Value>(&reply.body).is_ok() {
         format!("the answer to {what} is JSON but not the documented shape: {e}")
     } else {

@@ -68,6 +68,10 @@ mod time;
 #[cfg(feature = "mock")]
 pub mod mock;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 use std::sync::OnceLock;
 
 pub use client::{

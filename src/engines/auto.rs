@@ -292,7 +292,7 @@ pub struct AutoResponse {
 }
 
 impl AutoResponse {
-    fn from_fields(mut f: Fields, meta: Meta) -> Self {
+    pub(crate) fn from_fields(mut f: Fields, meta: Meta) -> Self {
         let ladder = f.object("meta").map(|m| {
             let mut m = Fields(m);
             AutoLadder {

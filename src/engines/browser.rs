@@ -266,7 +266,7 @@ pub struct BrowserResponse {
 }
 
 impl BrowserResponse {
-    fn from_fields(mut f: Fields, meta: Meta) -> Self {
+    pub(crate) fn from_fields(mut f: Fields, meta: Meta) -> Self {
         let cookies = match f.take("cookies") {
             Some(Value::Array(items)) => items
                 .into_iter()

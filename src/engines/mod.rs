@@ -552,32 +552,46 @@ impl Client {
             options,
         };
         let reply = self.call(&call)?;
-        let value: Value = match serde_json::from_slice(&reply.body) {
-            Ok(v) => v,
-            Err(e) => return Err(self.decode_failure(&call, &reply, e)),
-        };
-        let Value::Object(map) = value else {
-            let mut err = Error::new(
-                ErrorKind::Decode,
-                format!("the {engine} engine answered with JSON that is not an object"),
-            )
-            .with_sent(true);
-            err.set_attempts(reply.meta.attempts);
-            return Err(self.scrub(err.with_meta(reply.meta)));
-        };
-        let failed = map
-            .get("error")
-            .and_then(Value::as_str)
-            .is_some_and(|e| !e.trim().is_empty());
-        if failed {
-            let attempts = reply.meta.attempts;
-            let mut err =
-                Error::engine_failed(engine, reply.status, reply.meta, Value::Object(map));
-            err.set_attempts(attempts);
-            return Err(self.scrub(err));
-        }
-        Ok((Fields(map), reply.meta))
+        decode_engine_reply(engine, &call.describe(), reply).map_err(|e| self.scrub(e))
     }
+}
+
+/// The engine funnel's decoding step: a 2xx answer becomes its fields, or
+/// [`ErrorKind::EngineFailed`] when it carries an `error` (foura-api.md §4.2), or
+/// [`ErrorKind::Decode`] when it is not a JSON object.
+pub(crate) fn decode_engine_reply(
+    engine: &str,
+    what: &str,
+    reply: crate::client::Reply,
+) -> Result<(Fields, Meta), Error> {
+    let attempts = reply.meta.attempts;
+    let value: Value = match serde_json::from_slice(&reply.body) {
+        Ok(v) => v,
+        Err(e) => {
+            let mut err = crate::client::decode_error(what, &reply, e).with_sent(true);
+            err.set_attempts(attempts);
+            return Err(err);
+        }
+    };
+    let Value::Object(map) = value else {
+        let mut err = Error::new(
+            ErrorKind::Decode,
+            format!("the {engine} engine answered with JSON that is not an object"),
+        )
+        .with_sent(true);
+        err.set_attempts(attempts);
+        return Err(err.with_meta(reply.meta));
+    };
+    let failed = map
+        .get("error")
+        .and_then(Value::as_str)
+        .is_some_and(|e| !e.trim().is_empty());
+    if failed {
+        let mut err = Error::engine_failed(engine, reply.status, reply.meta, Value::Object(map));
+        err.set_attempts(attempts);
+        return Err(err);
+    }
+    Ok((Fields(map), reply.meta))
 }
 
 #[cfg(test)]

@@ -210,7 +210,7 @@ pub struct ProxyResponse {
 }
 
 impl ProxyResponse {
-    fn from_fields(mut f: Fields, meta: Meta) -> Self {
+    pub(crate) fn from_fields(mut f: Fields, meta: Meta) -> Self {
         // Some answers nest the fetch under `data` (foura-api.md §3.5, §6.10); unwrap it.
         let nested = match f.0.get("data") {
             Some(Value::Object(inner)) if inner.contains_key("status") => f.object("data"),
