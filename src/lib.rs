@@ -75,8 +75,9 @@ pub mod fuzzing;
 use std::sync::OnceLock;
 
 pub use client::{
-    BASE_URL_ENV, Client, ClientBuilder, DEFAULT_AUTO_PATH, DEFAULT_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TASK_TIMEOUT, TIMEOUT_MARGIN,
+    Attempt, BACKOFF_BASE, BACKOFF_CAP, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_AUTO_PATH,
+    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT, DEFAULT_TASK_TIMEOUT, TIMEOUT_MARGIN,
 };
 pub use engines::{
     AutoLadder, AutoRequest, AutoResponse, AutoSession, BrowserRequest, BrowserResponse, Content,

@@ -2,11 +2,13 @@
 //! network (feature `mock`).
 //!
 //! [`MockServer::start`] runs a real HTTP/1.1 server with keep-alive on `127.0.0.1`, on a port
-//! of its own, in background threads; dropping the server stops it. It behaves like FourA's
-//! tasks API as documented — Bearer keys checked, bodies validated, completed tasks with
-//! deterministic content, tasks kept for listing, `X-Foura-Request-Id` on every response — and
-//! records every request it receives, so tests can assert on the wire as well as on results.
-//! Scripted [`Fault`]s make the next requests fail in the ways real networks and servers do.
+//! of its own, in background threads; dropping the server stops it. It behaves like both of
+//! FourA's APIs as documented — the tasks API (Bearer keys, nested errors, completed tasks kept
+//! for listing) and the engine API (`X-API-Key`, flat errors, a deterministic virtual web) —
+//! sends `X-Foura-Request-Id` on every response, and records every request it receives, so
+//! tests can assert on the wire as well as on results. Scripted [`Fault`]s make the next
+//! requests fail in the ways real networks and servers do; [`Refusal`]s and the account
+//! switches make the engine API say no the ways FourA's gateway does.
 //!
 //! ```
 //! use foura::mock::{Fault, MockServer};
@@ -29,9 +31,110 @@
 //! request or response types — so a serialisation bug in the client is caught, not mirrored.
 //! It is stricter than FourA is known to be: it refuses unknown fields, so a client that
 //! sends anything undocumented fails its tests.
+//!
+//! # Routes
+//!
+//! | Route | Auth | Answers |
+//! |---|---|---|
+//! | `POST`, `GET /api/v1/tasks` | `Authorization: Bearer <key>` | the tasks API (foura-api.md §2) |
+//! | `POST /api/single/` | `X-API-Key: <key>` | one HTTP fetch (§3.4) |
+//! | `POST /api/proxy/` | `X-API-Key` | the fetch through rotating exits (§3.5) |
+//! | `POST /api/browser/` | `X-API-Key` | a browser session (§3.7) |
+//! | `POST /api/auto`, `POST /api/auto/` | `X-API-Key` | the engine ladder (§3.6); both spellings |
+//! | `GET /api/profiles` | none | the browser-profile catalogue (§3.3.3) |
+//! | `GET /api/v1/status` | none | the updates portal's status API, all operational (§3.12) |
+//!
+//! Anything else is `404`; a known path with the wrong method is `405` with `Allow`.
+//!
+//! # The engine API
+//!
+//! **Keys.** [`MockServer::ENGINE_KEY`] and [`MockServer::TEST_KEY`] (every active key) work;
+//! the key goes in `X-API-Key`, exactly. No header (a Bearer header does not count) is
+//! `401 {"error":"Missing API key. Include X-API-Key header."}`; an unknown or disabled key, or
+//! one with whitespace inside it, is `401 {"error":"Invalid API key"}`. Spaces and tabs around a
+//! header value are not part of it in HTTP (RFC 9110 §5.5), so no server can see those.
+//!
+//! **Requests.** Bodies must be `Content-Type: application/json` objects with only the
+//! documented fields, of the documented types and within the documented ranges (`timeout_ms`
+//! 0–120000, auto's 5000–180000; `maxTries` 1–90; proxy `timeout_ms` 1–120000;
+//! `followRedirects` 0–20; `dns_cache_timeout_sec` 0–240; `exitCountries` non-empty, each
+//! `^[A-Z]{2}$`; `exitClass` `standard`/`premium`; headers as `[name, value]` pairs, or a map
+//! of strings on browser; `url` an absolute `http(s)` URL). Anything else is
+//! `400 {"error":"Invalid request body format","detail":"…"}`, where `detail` (the emulator's
+//! own) says what was wrong. A target whose host is a private, loopback or reserved IP literal
+//! (or `localhost`) is `400 {"error":"Target <ip> resolves to a private/reserved IP"}`. Every
+//! `{ts}` in `url` becomes the current Unix time before anything else looks at it.
+//!
+//! **Answers.** Successes and engine failures are transport `200` (failures with an `error`
+//! string, §4.2), `Content-Type: application/json`, with `X-FourA-Credits` — single `2`, proxy
+//! `4`, browser `5`, auto the sum of its rungs (`meta.credits`) — and `X-FourA-Exit-Class` when
+//! an exit class applies (proxy or auto asked for one, or single or browser replayed a premium
+//! exit id: the emulator's premium ids start with `P`, its standard ones never do). Gateway
+//! answers (`4xx`, refusals) carry no credits. Body shapes:
+//!
+//! - single: `status`, `headers` (one object per redirect hop with `result`, §3.3.4; every
+//!   ordinary page sets two cookies, so `set-cookie` is a list), `data`, `total_time` (a number
+//!   in seconds), `defense` on a bot check; `returnBuffer` gives `data` as
+//!   `{"type":"Buffer","data":[…]}`, `tryJsonData` a parsed value when the body is JSON.
+//! - proxy: the same from the winning attempt, but `total_time` is a numeric **string**
+//!   (`"0.341"`, §6.9), plus `proxy` (a six-character base36 id), `total` (seconds),
+//!   `exitCountry` (the first of `exitCountries`) and `exitClass` when asked for.
+//!   `ignoreProxies` is honoured. Rotation stops at `maxTries` or when the attempts have used
+//!   up `timeout_ms`; a failed rotation is `{"error":"Download maxTry limit reached","request":…,
+//!   "total":…,"attemptReport":{…}}` with the request echoed (`{ts}` resolved, `timeout_ms` and
+//!   `maxTries` filled in).
+//! - browser: `status`, `userAgent`, flat `headers`, `cookies` (CDP objects: the request's
+//!   `cookies` for that host, then the page's), `body` (an object for a JSON page). A
+//!   `checkStatus` or `checkText` mismatch is `{"error":…,"status":<actual>}`.
+//! - auto: `status`, `headers`, `data` (no `total_time`), `meta` {`rung`, `solved`,
+//!   `attempts`, `credits`, `exitClass`?}, `session` {`proxy`?, `cookies`, `userAgent`} unless
+//!   `returnSession:false`, `exitClass` when asked for. The ladder is proxy → browser with
+//!   `forceProxy` (the default), probe → proxy → browser → browser through a proxy without it;
+//!   a rung delivers when its answer passes `validate`, or, without `validate`, when it is not a
+//!   bot check. The browser rung's `headers` is the browser's flat object (§6.11), and the
+//!   probe has no `session.proxy`. When no rung delivers: `{"error":…,"status":<last target
+//!   status>,"attempts":n,"meta":{"rung":"fail",…}}`.
+//!
+//! `validate` (§3.3.2) is applied by single (a broken rule adds `error` to the envelope), proxy
+//! (the attempt fails and is counted in `attemptReport`) and auto (the rung fails): all
+//! `status.accept` / none of `status.fail`; one `headers.accept` pair / no `headers.fail` pair,
+//! as case-insensitive substrings on any hop; every `data.accept` / no `data.fail` substring,
+//! case-sensitive. Without `validate`, any target status is delivered as a success.
+//!
+//! Profile selection (§3.3.3) on single and proxy checks `profile`/`browser`/`os`/`version`
+//! against the catalogue; no match, or `unblocker:false`, is the documented `status: 0` error.
+//!
+//! # The virtual web
+//!
+//! Engines fetch from a deterministic virtual web instead of the internet, so every documented
+//! shape can be asked for by URL. Special hosts use the reserved `.test` and `.invalid` TLDs.
+//!
+//! | URL | The target | single | proxy | browser | auto |
+//! |---|---|---|---|---|---|
+//! | any other `http(s)` URL | `200`, a small HTML page naming the URL, the method and the engine; two cookies | success | success, first exit | success | success on the first rung |
+//! | path `/status/<code>` (200–599) | answers `<code>` | success with that `status`, no `error` | the same | the same | the same |
+//! | path `/json` | `200`, a JSON document | `data` a string, or an object with `tryJsonData` | the same | `body` an object | `data` a string (an object on the browser rung) |
+//! | path `/redirect` | `301` to `/redirected`, then `200` | two hops with `followRedirects` ≥ 1, else the `301` alone | the same | the final page | two hops (auto follows 5 by default) |
+//! | host `timeout.test` | never answers | `{"status":0,"headers":[],"data":"","total_time":0,"error":"Operation timed out after <timeout_ms> milliseconds with 0 bytes received"}` | every attempt `noResponse`, each using the inner `timeout_ms` (15000) of the overall budget | `{"error":"Navigation timeout of <timeout_ms> ms exceeded","status":0}` (30000) | fails, `status: 0` |
+//! | host `*.invalid` | does not resolve | `{"status":0,"headers":[],"data":"","total_time":null,"error":"Couldn't resolve host name"}` | every attempt `noResponse` | `{"error":"net::ERR_NAME_NOT_RESOLVED at <url>","status":0}` | fails, `status: 0` |
+//! | host `failed.test` | breaks the connection | `{"error":"Download failed","status":0}` | every attempt `other` | `{"error":"net::ERR_CONNECTION_RESET at <url>","status":0}` | fails, `status: 0` |
+//! | host `blocked.test` | `403` challenge page (`server: cloudflare`, "captcha") | success, `status: 403`, `defense: {"solved":false,"vendor":"cloudflare"}` | every attempt `defense` → `Download maxTry limit reached` | success, `status: 403`, the challenge page | fails after every rung, `status: 403` |
+//! | host `challenge.test` | like `blocked.test`, but a browser with `unblocker` (default) solves it | as `blocked.test` | as `blocked.test` | `200`, the real page | delivered by the browser rung, `solved: true` |
+//! | host `nested.test` | an ordinary site | success | success **nested**: `{"data":{"status","headers","data"},"total_time","proxy",…,"total"}` | success | success |
+//! | host `cached.test` | an ordinary site | success | success | success | `rung: "cache"`, 1 attempt, 2 credits |
+//! | proxy `exitCountries` containing `"ZZ"` | — | — | `{"error":"No eligible proxy matches the requested exit countries","request":…,"total":0,"code":"no_eligible_proxy","details":{"exitCountries":[…]}}` | — | — |
+//!
+//! # Account state
+//!
+//! [`MockServer::refuse_next`] queues [`Refusal`]s (rate limit, capacity, disabled service,
+//! backend down, plan limits) for the next engine calls; [`MockServer::set_service_enabled`]
+//! switches an engine off; [`MockServer::set_premium_allowed`] takes premium exits off the
+//! plan. A [`Fault`] still overrides everything, on every path.
 
+mod engines;
 mod http;
 mod tasks;
+mod web;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -209,6 +312,87 @@ impl Fault {
     }
 }
 
+/// One of FourA's four engines, for scoping [`Refusal`]s and switching services off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Engine {
+    /// `POST /api/single/`.
+    Single,
+    /// `POST /api/proxy/`.
+    Proxy,
+    /// `POST /api/browser/`.
+    Browser,
+    /// `POST /api/auto` (and `/api/auto/`).
+    Auto,
+}
+
+impl Engine {
+    /// The name in a refusal's `service` field: `single`, `proxy`, `browser` or `auto`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Single => "single",
+            Engine::Proxy => "proxy",
+            Engine::Browser => "browser",
+            Engine::Auto => "auto",
+        }
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An account-level "no" the emulated gateway gives an engine call, with FourA's exact body
+/// and headers (foura-api.md §3.9, §4.1, §4.3).
+///
+/// Queue them with [`MockServer::refuse_next`]. A refusal is given after the key is checked and
+/// before the body is read, so it answers even a malformed request; the call never reaches the
+/// "backend" and carries no `X-FourA-Credits`. For any other body, use a [`Fault`].
+///
+/// ```
+/// use foura::mock::{Engine, MockServer, Refusal};
+///
+/// let server = MockServer::start();
+/// server.refuse_next(1, Some(Engine::Proxy), Refusal::AtCapacity);
+/// server.refuse_next(2, None, Refusal::PlanLimit("plan_limit_credits".into()));
+/// assert_eq!(server.pending_refusals(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// `429 {"error":"Rate limit exceeded","status":429,"service":"<engine>","retryAfter":5,
+    /// "current":{"concurrency":12,"rpm":3000},"limits":{"maxConcurrency":500,"maxRpm":3000}}`.
+    /// No `Retry-After` header (none is documented for it).
+    RateLimited,
+    /// `503 {"error":"Service at capacity","status":503,"service":"<engine>","retryAfter":2,
+    /// "current":{"concurrency":6,"rpm":30},"limits":{"maxConcurrency":5,"maxRpm":60}}`.
+    AtCapacity,
+    /// `503 {"error":"Service disabled","status":503,"service":"<engine>","retryAfter":60,
+    /// "current":{"concurrency":0,"rpm":0},"limits":{"maxConcurrency":0,"maxRpm":0}}` — note
+    /// that it carries `current` too. [`MockServer::set_service_enabled`] gives it to every call.
+    ServiceDisabled,
+    /// `503 {"error":"Backend service unavailable","backend_status":503,
+    /// "detail":"<html><body>Service Unavailable</body></html>"}`.
+    BackendUnavailable,
+    /// A plan limit, named by its `X-FourA-Limit` code (`"plan_limit_credits"`; the bare
+    /// `"credits"` works too). Every one carries `X-FourA-Limit`. Documented shapes:
+    ///
+    /// - `plan_limit_credits`: `429 {"error":"Monthly credits exhausted","reason":"plan_limit_credits",
+    ///   "retry_after_seconds":3600,"resets_at":"2026-10-01T00:00:00.000Z"}` and `Retry-After: 3600`;
+    /// - `plan_limit_bandwidth`: `429 {"error":"Bandwidth allowance spent"}`, no `reason`: only
+    ///   the header names it;
+    /// - `plan_limit_premium`: `403 {"error":"Premium exits (the exitClass parameter) are not
+    ///   included in your plan (Free).","reason":"plan_limit_premium","documentation":"https://foura.ai/prices"}`.
+    ///
+    /// Undocumented, made up in the same pattern: `plan_limit_feature` (403, no wait),
+    /// `plan_limit_browser_daily` (429, 3600 s), `plan_limit_rate` (429, 60 s),
+    /// `plan_limit_concurrency` (429, 5 s) — the waits in `retry_after_seconds` and
+    /// `Retry-After` — and any other code (429 `{"error":"Plan limit reached","reason":…}`).
+    PlanLimit(String),
+}
+
 /// Whether a key the emulator knows may be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyState {
@@ -224,6 +408,12 @@ pub(crate) struct State {
     /// Tasks created, with the key that created them.
     pub(crate) tasks: Vec<(String, Value)>,
     pub(crate) next_task: u64,
+    /// Refusals queued for engine calls, each scoped to one engine or (`None`) to any.
+    pub(crate) refusals: VecDeque<(Option<Engine>, Refusal)>,
+    /// Engines answering `503 Service disabled`.
+    pub(crate) disabled_services: Vec<Engine>,
+    /// Whether the plan includes premium exits (`exitClass: "premium"`).
+    pub(crate) premium_allowed: bool,
 }
 
 struct Shared {
@@ -267,9 +457,14 @@ pub struct MockServer {
 }
 
 impl MockServer {
-    /// A tasks-API key (`fk_live_…`) the emulator accepts.
+    /// A tasks-API key (`fk_live_…`) the emulator accepts. Like every active key, it works on
+    /// the engine API too.
     pub const TEST_KEY: &'static str = "fk_live_mock0a1b2c3d4e5f6a7b8c9d";
-    /// A key the emulator knows but answers `403 Forbidden` for (disabled or expired).
+    /// An engine-API key (`pk_live_…`) the emulator accepts, active from the start. Like every
+    /// active key, it works on the tasks API too.
+    pub const ENGINE_KEY: &'static str = "pk_live_mock0a1b2c3d4e5f6a7b8c9d";
+    /// A key the emulator knows but has disabled: the tasks API answers `403 Forbidden`, the
+    /// engine API `401 {"error":"Invalid API key"}`.
     pub const DISABLED_KEY: &'static str = "fk_live_mockdisabled0000000000";
 
     /// Starts an emulator on a free loopback port.
@@ -291,6 +486,7 @@ impl MockServer {
         let addr = listener.local_addr()?;
         let mut keys = HashMap::new();
         keys.insert(MockServer::TEST_KEY.to_owned(), KeyState::Active);
+        keys.insert(MockServer::ENGINE_KEY.to_owned(), KeyState::Active);
         keys.insert(MockServer::DISABLED_KEY.to_owned(), KeyState::Disabled);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -299,6 +495,9 @@ impl MockServer {
                 requests: Vec::new(),
                 tasks: Vec::new(),
                 next_task: 1,
+                refusals: VecDeque::new(),
+                disabled_services: Vec::new(),
+                premium_allowed: true,
             }),
             shutdown: AtomicBool::new(false),
             accepted: AtomicUsize::new(0),
@@ -348,7 +547,8 @@ impl MockServer {
             .insert(key.to_owned(), KeyState::Active);
     }
 
-    /// Makes `key` known but disabled: requests with it get `403 Forbidden`.
+    /// Makes `key` known but disabled: the tasks API answers `403 Forbidden`, the engine API
+    /// `401 {"error":"Invalid API key"}`.
     pub fn disable_key(&self, key: &str) {
         self.shared
             .lock()
@@ -395,6 +595,42 @@ impl MockServer {
     /// How many TCP connections the emulator has accepted (pool reuse shows as few).
     pub fn connections_accepted(&self) -> usize {
         self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Queues `refusal` for the next `n` engine calls to `engine` (`None`: to any engine).
+    ///
+    /// A call takes the first queued refusal whose scope matches, after its key has been
+    /// accepted and before its body is read; calls with a bad key, to the tasks API or to the
+    /// public endpoints take none. Refusals are independent of [`Fault`]s, and a queued fault
+    /// answers first.
+    pub fn refuse_next(&self, n: usize, engine: Option<Engine>, refusal: Refusal) {
+        let mut state = self.shared.lock();
+        state
+            .refusals
+            .extend(std::iter::repeat_n((engine, refusal), n));
+    }
+
+    /// How many queued refusals have not been given yet.
+    pub fn pending_refusals(&self) -> usize {
+        self.shared.lock().refusals.len()
+    }
+
+    /// Switches an engine off for the account (`false`): until switched on again, every
+    /// authenticated call to it gets [`Refusal::ServiceDisabled`]'s `503`. All are on at start.
+    pub fn set_service_enabled(&self, engine: Engine, enabled: bool) {
+        let mut state = self.shared.lock();
+        state.disabled_services.retain(|&e| e != engine);
+        if !enabled {
+            state.disabled_services.push(engine);
+        }
+    }
+
+    /// Whether the plan includes premium exits (default `true`). When `false`, a proxy or auto
+    /// call with `"exitClass": "premium"` is refused with `403`, `reason: "plan_limit_premium"`
+    /// and `X-FourA-Limit: plan_limit_premium` (foura-api.md §3.3.7, §4.1), after its body
+    /// has been validated.
+    pub fn set_premium_allowed(&self, allowed: bool) {
+        self.shared.lock().premium_allowed = allowed;
     }
 
     /// The tasks created so far, as the JSON the emulator answered with.
@@ -589,6 +825,11 @@ fn route(shared: &Shared, request: &http::RawRequest) -> Answer {
     let path = request.target.split('?').next().unwrap_or("");
     match path {
         tasks::PATH => tasks::handle(&mut shared.lock(), request),
-        _ => tasks::not_found(request),
+        engines::PROFILES_PATH => engines::profiles(request),
+        engines::STATUS_PATH => engines::status(request),
+        _ => match engines::engine_for(path) {
+            Some(engine) => engines::handle(shared, engine, request),
+            None => tasks::not_found(request),
+        },
     }
 }
