@@ -1,6 +1,7 @@
 //! The client, its builder, and the one funnel every request goes through.
 
 use std::fmt;
+use std::io::Read;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -341,7 +342,10 @@ impl Client {
         outcome: Result<&Reply, &Error>,
         wait: Option<Duration>,
     ) {
-        let Some(hook) = &self.inner.hook else { return };
+        let watched = crate::batch::watched();
+        if self.inner.hook.is_none() && !watched {
+            return;
+        }
         let (status, error, request_id) = match outcome {
             Ok(reply) => (Some(reply.status), None, reply.meta.request_id.clone()),
             Err(e) => (
@@ -350,7 +354,7 @@ impl Client {
                 e.request_id().map(str::to_owned),
             ),
         };
-        hook(&Attempt {
+        let report = Attempt {
             method: call.method.as_str(),
             path: call.path.to_owned(),
             attempt,
@@ -359,7 +363,13 @@ impl Client {
             wait,
             request_id,
             elapsed: started.elapsed(),
-        });
+        };
+        if let Some(hook) = &self.inner.hook {
+            hook(&report);
+        }
+        if watched {
+            crate::batch::notify(&report);
+        }
     }
 
     /// Removes the key from an error's text (a server may echo request headers back).
@@ -462,16 +472,21 @@ impl Client {
         let headers = response.headers();
         let meta = Meta::from_headers(headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())));
         if (200..300).contains(&status) {
-            let body = response
+            // Sized from Content-Length up front: a doubling Vec would hold two copies of a
+            // large page while it grows.
+            let limit = inner.max_response_bytes;
+            let expected = response.body().content_length().unwrap_or(0).min(limit);
+            let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+            let read = response
                 .body_mut()
                 .with_config()
-                .limit(inner.max_response_bytes)
-                .read_to_vec()
-                .map_err(|e| {
-                    what.transport_error(e)
-                        .with_meta(meta.clone())
-                        .with_sent(true)
-                })?;
+                .limit(limit)
+                .reader()
+                .read_to_end(&mut body);
+            if let Err(e) = read {
+                let e = ureq::Error::from(e);
+                return Err(what.transport_error(e).with_meta(meta).with_sent(true));
+            }
             return Ok(Reply { status, meta, body });
         }
         let location = headers
@@ -567,6 +582,7 @@ pub struct ClientBuilder {
     max_retries: Option<u32>,
     max_retry_wait: Option<Duration>,
     hook: Option<Hook>,
+    pool_size: Option<usize>,
 }
 
 impl ClientBuilder {
@@ -674,6 +690,14 @@ impl ClientBuilder {
         self
     }
 
+    /// How many idle connections to FourA the client keeps for reuse. Default: 16 (ureq's
+    /// own default of 3 would open and close sockets under a batch of 8). Keep it at least
+    /// the concurrency of the batches you run.
+    pub fn pool_size(mut self, connections: usize) -> Self {
+        self.pool_size = Some(connections);
+        self
+    }
+
     /// Checks the settings and builds the client. Nothing is sent.
     ///
     /// # Errors
@@ -733,6 +757,9 @@ impl ClientBuilder {
             settings.retry.max_wait = wait;
         }
         settings.hook = self.hook;
+        if let Some(n) = self.pool_size {
+            settings.pool_size = n;
+        }
         if let Some(path) = self.auto_path {
             let path = path.trim();
             if !path.starts_with('/')
@@ -775,6 +802,7 @@ impl fmt::Debug for ClientBuilder {
             .field("auto_path", &self.auto_path)
             .field("max_retries", &self.max_retries)
             .field("max_retry_wait", &self.max_retry_wait)
+            .field("pool_size", &self.pool_size)
             .field("on_attempt", &self.hook.as_ref().map(|_| "set"))
             .finish()
     }
@@ -790,7 +818,11 @@ struct Settings {
     auto_path: String,
     retry: RetryPolicy,
     hook: Option<Hook>,
+    pool_size: usize,
 }
+
+/// Default number of idle connections kept for reuse.
+pub const DEFAULT_POOL_SIZE: usize = 16;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -806,6 +838,7 @@ impl Default for Settings {
                 max_wait: DEFAULT_MAX_RETRY_WAIT,
             },
             hook: None,
+            pool_size: DEFAULT_POOL_SIZE,
         }
     }
 }
@@ -830,6 +863,8 @@ impl Settings {
                     .unwrap_or(DEFAULT_TASK_TIMEOUT + TIMEOUT_MARGIN),
             ))
             .user_agent(self.user_agent.as_str())
+            .max_idle_connections_per_host(self.pool_size)
+            .max_idle_connections(self.pool_size.max(10))
             .proxy(proxy);
         #[cfg(feature = "native-tls")]
         let config = config.tls_config(
@@ -837,7 +872,11 @@ impl Settings {
                 .provider(ureq::tls::TlsProvider::NativeTls)
                 .build(),
         );
-        config.build().new_agent()
+        ureq::Agent::with_parts(
+            config.build(),
+            ureq::unversioned::transport::DefaultConnector::new(),
+            crate::resolve::QuickResolver::default(),
+        )
     }
 }
 

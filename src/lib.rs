@@ -57,11 +57,13 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod batch;
 mod client;
 mod engines;
 mod error;
 mod key;
 mod meta;
+mod resolve;
 mod tasks;
 mod time;
 
@@ -74,10 +76,11 @@ pub mod fuzzing;
 
 use std::sync::OnceLock;
 
+pub use batch::{Batch, BatchItem, BatchResults, CancelToken, Progress, StopReason, Summary};
 pub use client::{
     Attempt, BACKOFF_BASE, BACKOFF_CAP, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_AUTO_PATH,
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
-    DEFAULT_MAX_RETRY_WAIT, DEFAULT_TASK_TIMEOUT, TIMEOUT_MARGIN,
+    DEFAULT_MAX_RETRY_WAIT, DEFAULT_POOL_SIZE, DEFAULT_TASK_TIMEOUT, TIMEOUT_MARGIN,
 };
 pub use engines::{
     AutoLadder, AutoRequest, AutoResponse, AutoSession, BrowserRequest, BrowserResponse, Content,

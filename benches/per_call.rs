@@ -1,0 +1,103 @@
+//! (a) What the crate's safety costs per call: `Client::create_task` with its default (finite)
+//! timeouts, against the same POST written by hand with raw ureq with no timeouts, and with
+//! the same timeouts — one kept-alive loopback connection each, measured side by side.
+//!
+//!     cargo bench --bench per_call
+
+mod common;
+
+use std::time::Duration;
+
+use foura::{ApiKey, Client, TaskRequest, TaskType};
+
+const KEY: &str = "fk_live_bench0000000000000000000000";
+const TASK: &str = r#"{"id":"task_a1b2c3d4","status":"completed","url":"https://example.com","type":"single","statusCode":200,"content":"<html><body>Example Domain</body></html>","headers":{"content-type":"text/html"},"timing":{"total":2340,"dns":45,"connect":120,"ttfb":890},"createdAt":"2026-03-31T10:15:00Z"}"#;
+const BODY: &[u8] = br#"{"url":"https://example.com","type":"single"}"#;
+
+fn raw_agent(timeouts: bool) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None);
+    if timeouts {
+        config = config
+            .timeout_global(Some(Duration::from_secs(45)))
+            .timeout_connect(Some(Duration::from_secs(10)));
+    }
+    config.build().new_agent()
+}
+
+fn raw_call(agent: &ureq::Agent, url: &str) {
+    let mut response = agent
+        .post(url)
+        .header("authorization", format!("Bearer {KEY}"))
+        .header("content-type", "application/json")
+        .send(BODY)
+        .unwrap();
+    let body = response.body_mut().read_to_vec().unwrap();
+    let task: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(task["status"], "completed");
+}
+
+fn main() {
+    let server = common::start(TASK.as_bytes().to_vec(), Duration::ZERO);
+    let url = format!("{}/api/v1/tasks", server.url());
+    let client = Client::builder()
+        .api_key(ApiKey::new(KEY).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .build()
+        .unwrap();
+    let request = TaskRequest::new("https://example.com", TaskType::Single);
+    let bare = raw_agent(false);
+    let timed = raw_agent(true);
+
+    let foura_call = || {
+        let task = client.create_task(&request).unwrap();
+        assert_eq!(task.status, foura::TaskStatus::Completed);
+    };
+    // Warm up every connection and code path.
+    for _ in 0..500 {
+        foura_call();
+        raw_call(&bare, &url);
+        raw_call(&timed, &url);
+    }
+    let (rounds, per_round) = (31, 400);
+    let (mut f, mut b, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        f.push(common::time_per_call(per_round, foura_call));
+        b.push(common::time_per_call(per_round, || raw_call(&bare, &url)));
+        t.push(common::time_per_call(per_round, || raw_call(&timed, &url)));
+    }
+    let (f, b, t) = (
+        common::median(&mut f),
+        common::median(&mut b),
+        common::median(&mut t),
+    );
+    println!(
+        "per-call cost, one kept-alive loopback connection ({})",
+        common::machine()
+    );
+    println!("median of {rounds} rounds x {per_round} calls, interleaved");
+    println!("{:<58} {:>9} {:>8}", "client", "µs/call", "ratio");
+    println!(
+        "{:<58} {:>9.1} {:>8.2}",
+        "raw ureq, no timeouts (baseline)", b, 1.0
+    );
+    println!(
+        "{:<58} {:>9.1} {:>8.2}",
+        "raw ureq, timeout_global 45 s + connect 10 s",
+        t,
+        t / b
+    );
+    println!(
+        "{:<58} {:>9.1} {:>8.2}",
+        "foura Client::create_task (default finite timeouts)",
+        f,
+        f / b
+    );
+    println!("foura vs raw ureq with the same timeouts: {:.2}x", f / t);
+    println!(
+        "connections opened: {}",
+        server.connections.load(std::sync::atomic::Ordering::SeqCst)
+    );
+}

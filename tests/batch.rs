@@ -1,0 +1,362 @@
+//! Batches over loopback against the emulator: order, per-item errors, throttling, budgets,
+//! laziness, cancellation and connection reuse.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use foura::mock::{Engine, Fault, MockServer, Refusal};
+use foura::{
+    ApiKey, BatchItem, CancelToken, Client, ErrorKind, SingleRequest, StopReason, Task,
+    TaskRequest, TaskType,
+};
+use serde_json::json;
+
+fn client(server: &MockServer, key: &str, retries: u32) -> Client {
+    Client::builder()
+        .api_key(ApiKey::new(key).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .timeout(Duration::from_secs(10))
+        .max_retries(retries)
+        .build()
+        .unwrap()
+}
+
+fn task(i: usize) -> TaskRequest {
+    TaskRequest::new(format!("https://example.com/{i}"), TaskType::Single)
+}
+
+/// Worker threads that ran a `Probe` and have not exited yet.
+static ALIVE: AtomicUsize = AtomicUsize::new(0);
+/// Worker threads that ran a `Probe` at all.
+static SEEN: AtomicUsize = AtomicUsize::new(0);
+
+struct ThreadGuard;
+
+impl Drop for ThreadGuard {
+    fn drop(&mut self) {
+        ALIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+thread_local! {
+    static GUARD: std::cell::OnceCell<ThreadGuard> = const { std::cell::OnceCell::new() };
+}
+
+/// A task request that marks the thread it runs on: the mark goes away when the thread exits.
+struct Probe(TaskRequest);
+
+impl BatchItem for Probe {
+    type Output = Task;
+    fn send(&self, client: &Client) -> Result<Task, foura::Error> {
+        GUARD.with(|g| {
+            g.get_or_init(|| {
+                ALIVE.fetch_add(1, Ordering::SeqCst);
+                SEEN.fetch_add(1, Ordering::SeqCst);
+                ThreadGuard
+            });
+        });
+        client.create_task(&self.0)
+    }
+    fn meta(output: &Task) -> &foura::Meta {
+        output.meta()
+    }
+}
+
+#[test]
+fn results_come_back_in_input_order() {
+    let server = MockServer::start();
+    // Early inputs are slow, so they finish after later ones.
+    for ms in [120, 90, 60, 30] {
+        server.push_fault(Fault::delay(Duration::from_millis(ms)));
+    }
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let mut completion = Vec::new();
+    let summary = c
+        .batch((0..40).map(task))
+        .concurrency(8)
+        .for_each(|index, result| {
+            assert!(result.is_ok());
+            completion.push(index);
+        });
+    assert_eq!(summary.done, 40);
+    assert_ne!(
+        completion,
+        (0..40).collect::<Vec<_>>(),
+        "completion order differs from input order"
+    );
+
+    for ms in [120, 90, 60, 30] {
+        server.push_fault(Fault::delay(Duration::from_millis(ms)));
+    }
+    let batch = c.batch((0..40).map(task)).concurrency(8).run();
+    assert_eq!(batch.results.len(), 40);
+    for (i, result) in batch.results.iter().enumerate() {
+        let url = result.as_ref().unwrap().url.clone().unwrap();
+        assert_eq!(url, format!("https://example.com/{i}"));
+    }
+    assert_eq!(batch.summary.stopped, None);
+    assert_eq!(batch.summary.not_started_from, None);
+}
+
+#[test]
+fn each_input_gets_its_own_result() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let inputs = vec![
+        task(0),
+        TaskRequest::new("not a url", TaskType::Single),
+        task(2),
+        TaskRequest::new("https://example.com/3", TaskType::Single).wait_for("#x"),
+        task(4),
+    ];
+    let batch = c.batch(&inputs).concurrency(1).run();
+    let kinds: Vec<Option<ErrorKind>> = batch
+        .results
+        .iter()
+        .map(|r| r.as_ref().err().map(|e| e.kind()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            None,
+            Some(ErrorKind::InvalidRequest),
+            None,
+            Some(ErrorKind::InvalidRequest),
+            None
+        ]
+    );
+    assert_eq!((batch.summary.done, batch.summary.failed), (5, 2));
+    assert_eq!(server.request_count(), 3, "invalid inputs send nothing");
+
+    // A server error on one input does not stop the others.
+    server.push_fault(Fault::status(500, "<html>oops</html>"));
+    let batch = c.batch((0..5).map(task)).concurrency(1).run();
+    assert_eq!(batch.results.iter().filter(|r| r.is_err()).count(), 1);
+    assert_eq!(
+        batch.results[0].as_ref().unwrap_err().kind(),
+        ErrorKind::ServerError
+    );
+}
+
+#[test]
+fn progress_reports_every_finished_input() {
+    let server = MockServer::start();
+    server.push_fault(Fault::status(502, "bad gateway"));
+    let c = client(&server, MockServer::ENGINE_KEY, 0);
+    let mut seen = Vec::new();
+    let inputs: Vec<SingleRequest> = (0..10)
+        .map(|i| SingleRequest::get(format!("https://example.com/{i}")))
+        .collect();
+    let batch = c
+        .batch(inputs)
+        .concurrency(3)
+        .on_progress(|p| seen.push(*p))
+        .run();
+    assert_eq!(seen.len(), 10);
+    assert_eq!(
+        seen.iter().map(|p| p.done).collect::<Vec<_>>(),
+        (1..=10).collect::<Vec<_>>()
+    );
+    assert!(seen.iter().all(|p| p.total == Some(10)));
+    let last = seen.last().unwrap();
+    assert_eq!(last.failed, 1);
+    assert_eq!(last.credits, batch.summary.credits);
+    assert!(
+        last.credits >= 18.0,
+        "9 successes at 2 credits: {}",
+        last.credits
+    );
+    assert!(seen.iter().all(|p| (1..=3).contains(&p.concurrency)));
+}
+
+#[test]
+fn throttling_lowers_concurrency_and_it_recovers() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    // Slow answers so that 8 requests really overlap; then a burst of 429s; then plenty of
+    // successes for the concurrency to grow back.
+    server.push_faults(16, Fault::delay(Duration::from_millis(30)));
+    server.push_faults(
+        4,
+        Fault::json(429, &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Rate limit exceeded.", "status": 429, "retryAfter": 0}})),
+    );
+    server.push_faults(150, Fault::delay(Duration::from_millis(10)));
+    let mut allowed = Vec::new();
+    let batch = c
+        .batch((0..220).map(task))
+        .concurrency(8)
+        .on_progress(|p| allowed.push(p.concurrency))
+        .run();
+    assert_eq!(batch.results.len(), 220);
+    assert_eq!(batch.results.iter().filter(|r| r.is_err()).count(), 4);
+    assert!(
+        batch.summary.lowest_concurrency <= 4,
+        "halved at least once: {}",
+        batch.summary.lowest_concurrency
+    );
+    let low = allowed
+        .iter()
+        .position(|&a| a <= 4)
+        .expect("concurrency dropped");
+    assert!(
+        allowed[low..].contains(&8),
+        "and grew back to the limit: {allowed:?}"
+    );
+}
+
+#[test]
+fn a_retried_throttle_still_slows_the_batch_down() {
+    // The client retries the 503s itself; the batch hears about them through the funnel.
+    let server = MockServer::start();
+    let c = client(&server, MockServer::ENGINE_KEY, 2);
+    server.refuse_next(3, Some(Engine::Single), Refusal::AtCapacity);
+    let inputs: Vec<SingleRequest> = (0..6)
+        .map(|i| SingleRequest::get(format!("https://example.com/{i}")))
+        .collect();
+    let batch = c.batch(inputs).concurrency(4).run();
+    assert!(
+        batch.results.iter().all(Result::is_ok),
+        "{:?}",
+        batch.results
+    );
+    assert!(batch.summary.lowest_concurrency < 4, "{:?}", batch.summary);
+}
+
+#[test]
+fn the_credit_budget_stops_the_batch_at_the_right_place() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::ENGINE_KEY, 0);
+    let pulled = AtomicUsize::new(0);
+    let inputs = (0..100).map(|i| {
+        pulled.fetch_add(1, Ordering::SeqCst);
+        SingleRequest::get(format!("https://example.com/{i}"))
+    });
+    // Single costs 2 credits in the emulator: the 10th result reaches 20.
+    let batch = c.batch(inputs).concurrency(1).credit_budget(20.0).run();
+    assert_eq!(batch.results.len(), 10);
+    assert_eq!(batch.summary.credits, 20.0);
+    assert_eq!(batch.summary.stopped, Some(StopReason::CreditBudget));
+    assert_eq!(batch.summary.not_started_from, Some(10));
+    assert_eq!(server.request_count(), 10);
+    assert_eq!(
+        pulled.load(Ordering::SeqCst),
+        10,
+        "inputs after the budget are not even read"
+    );
+}
+
+#[test]
+fn a_plan_limit_stops_the_batch() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::ENGINE_KEY, 2);
+    let inputs: Vec<SingleRequest> = (0..20)
+        .map(|i| SingleRequest::get(format!("https://example.com/{i}")))
+        .collect();
+    server.push_fault(Fault::status(
+        200,
+        r#"{"status":200,"headers":[],"data":"ok"}"#,
+    ));
+    server.push_fault(Fault::status(
+        200,
+        r#"{"status":200,"headers":[],"data":"ok"}"#,
+    ));
+    server.refuse_next(1, None, Refusal::PlanLimit("credits".into()));
+    let batch = c.batch(inputs).concurrency(1).run();
+    assert_eq!(batch.results.len(), 3);
+    assert!(batch.results[..2].iter().all(Result::is_ok));
+    let err = batch.results[2].as_ref().unwrap_err();
+    assert_eq!(
+        (err.kind(), err.plan_limit()),
+        (ErrorKind::PlanLimit, Some("credits"))
+    );
+    assert_eq!(err.attempts(), 1, "plan limits are not retried");
+    assert_eq!(batch.summary.stopped, Some(StopReason::PlanLimit));
+    assert_eq!(batch.summary.not_started_from, Some(3));
+}
+
+#[test]
+fn a_million_lazy_inputs_cancelled_after_a_thousand_stay_lazy_and_leave_no_thread() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let pulled = AtomicUsize::new(0);
+    let inputs = (0..1_000_000).map(|i| {
+        pulled.fetch_add(1, Ordering::SeqCst);
+        Probe(task(i))
+    });
+    let cancel = CancelToken::new();
+    let mut results = 0;
+    let summary = c
+        .batch(inputs)
+        .concurrency(4)
+        .cancel_token(cancel.clone())
+        .for_each(|_, result| {
+            assert!(result.is_ok());
+            results += 1;
+            if results == 1_000 {
+                cancel.cancel();
+            }
+        });
+    let pulled = pulled.load(Ordering::SeqCst);
+    assert!(
+        summary.done >= 1_000 && summary.done <= 1_004,
+        "in-flight requests finish: {}",
+        summary.done
+    );
+    assert_eq!(summary.stopped, Some(StopReason::Cancelled));
+    assert_eq!(summary.not_started_from, Some(pulled));
+    assert!(
+        pulled <= 1_004,
+        "the input was read lazily: {pulled} of 1000000 read"
+    );
+    assert_eq!(SEEN.load(Ordering::SeqCst), 4, "four worker threads ran");
+    assert_eq!(
+        ALIVE.load(Ordering::SeqCst),
+        0,
+        "no batch thread outlives the batch"
+    );
+}
+
+#[test]
+fn a_batch_of_200_at_concurrency_8_reuses_its_connections() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let batch = c.batch((0..200).map(task)).concurrency(8).run();
+    assert!(batch.results.iter().all(Result::is_ok));
+    let connections = server.connections_accepted();
+    assert!(
+        (1..=16).contains(&connections),
+        "{connections} connections for 200 requests"
+    );
+}
+
+#[test]
+fn a_requests_per_minute_cap_spaces_the_starts() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let started = std::time::Instant::now();
+    // 1200 per minute = one start every 50 ms: 6 starts span at least 250 ms.
+    let batch = c
+        .batch((0..6).map(task))
+        .concurrency(6)
+        .requests_per_minute(1200)
+        .run();
+    assert!(batch.results.iter().all(Result::is_ok));
+    assert!(
+        started.elapsed() >= Duration::from_millis(240),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_cancelled_token_starts_nothing() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let batch = c.batch((0..10).map(task)).cancel_token(cancel).run();
+    assert!(batch.results.is_empty());
+    assert_eq!(batch.summary.not_started_from, Some(0));
+    assert_eq!(server.request_count(), 0);
+}
