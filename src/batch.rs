@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::client::{Attempt, Client};
@@ -225,7 +225,7 @@ impl Client {
 
 impl<'c, I> Batch<'c, I>
 where
-    I: Iterator + Send,
+    I: Iterator,
     I::Item: BatchItem + Send,
     <I::Item as BatchItem>::Output: Send,
 {
@@ -296,93 +296,155 @@ where
             _ => None,
         };
         let limit = self.concurrency;
-        let shared = Shared {
-            state: Mutex::new(State {
-                inputs: self.inputs,
-                next_index: 0,
-                exhausted: false,
-                in_flight: 0,
-                next_start: None,
-                credits: 0.0,
-                stopped: None,
-            }),
-            throttle: Arc::new(Mutex::new(Throttle {
-                allowed: limit,
-                lowest: limit,
-                successes: 0,
-                pause_until: None,
-                last_cut: None,
-            })),
-            wake: Condvar::new(),
-            limit,
-            spacing: self.per_minute.map(|n| Duration::from_secs(60) / n),
-            budget: self.credit_budget,
-            cancel: self.cancel.clone(),
-        };
+        let spacing = self.per_minute.map(|n| Duration::from_secs(60) / n);
+        let throttle = Arc::new(Mutex::new(Throttle {
+            allowed: limit,
+            lowest: limit,
+            successes: 0,
+            pause_until: None,
+            last_cut: None,
+        }));
         let client = self.client;
-        let mut done = 0;
-        let mut failed = 0;
-        let mut credits = 0.0;
+        let mut summary = Summary {
+            done: 0,
+            failed: 0,
+            credits: 0.0,
+            stopped: None,
+            not_started_from: None,
+            lowest_concurrency: limit,
+        };
+        let mut next_index = 0;
+        let mut in_flight = 0;
+        let mut exhausted = false;
+        let mut next_start: Option<Instant> = None;
+        let mut panicked = None;
+
+        // This thread owns the input and every scheduling decision; workers only send.
+        let (work_tx, work_rx) = mpsc::channel::<(usize, I::Item)>();
+        let work_rx = Mutex::new(work_rx);
+        let (done_tx, done_rx) = mpsc::channel();
         std::thread::scope(|scope| {
-            let (tx, rx) = mpsc::channel();
             let mut workers = Vec::with_capacity(limit);
             for n in 0..limit {
-                let tx = tx.clone();
-                let shared = &shared;
+                let (work_rx, done_tx, throttle) = (&work_rx, done_tx.clone(), &throttle);
                 let spawned = std::thread::Builder::new()
                     .name(format!("foura-batch-{n}"))
-                    .spawn_scoped(scope, move || shared.work(client, &tx));
+                    .spawn_scoped(scope, move || work(client, work_rx, &done_tx, throttle));
                 workers.extend(spawned.ok());
             }
-            if workers.is_empty() {
-                // Not even one thread could be started: run the batch on this one.
-                shared.work(client, &tx);
-            }
-            drop(tx);
-            for (index, result, used) in rx {
-                done += 1;
-                credits += used;
-                if result.is_err() {
-                    failed += 1;
+            drop(done_tx);
+
+            loop {
+                if summary.stopped.is_none() && self.cancel.is_cancelled() {
+                    summary.stopped = Some(StopReason::Cancelled);
+                }
+                // Start what may be started now, in input order.
+                let mut wake_at = None;
+                while summary.stopped.is_none() && !exhausted && !workers.is_empty() {
+                    let now = Instant::now();
+                    let (allowed, paused) = {
+                        let t = lock_throttle(&throttle);
+                        (t.allowed, t.pause_until.filter(|until| *until > now))
+                    };
+                    if in_flight >= allowed {
+                        break;
+                    }
+                    if let Some(until) = paused.or(next_start.filter(|at| *at > now)) {
+                        wake_at = Some(until);
+                        break;
+                    }
+                    let Some(item) = self.inputs.next() else {
+                        exhausted = true;
+                        break;
+                    };
+                    if work_tx.send((next_index, item)).is_err() {
+                        break;
+                    }
+                    next_index += 1;
+                    in_flight += 1;
+                    next_start = spacing.map(|gap| next_start.map_or(now, |t| t.max(now)) + gap);
+                }
+                let over = summary.stopped.is_some() || exhausted || workers.is_empty();
+                if in_flight == 0 && over {
+                    break;
+                }
+                // Wait for a result; wake early for a pause's end, a start slot, or (to
+                // notice a cancellation) every 50 ms.
+                let nap = wake_at
+                    .map_or(Duration::from_millis(50), |at| {
+                        at.saturating_duration_since(Instant::now())
+                    })
+                    .min(Duration::from_millis(50));
+                let (index, outcome, used) = match done_rx.recv_timeout(nap) {
+                    Ok(finished) => finished,
+                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                };
+                in_flight -= 1;
+                let result = match outcome {
+                    Ok(result) => result,
+                    Err(payload) => {
+                        // A request panicked (a user's BatchItem, say): stop, then re-raise.
+                        panicked = Some(payload);
+                        summary.stopped.get_or_insert(StopReason::Cancelled);
+                        continue;
+                    }
+                };
+                {
+                    let mut t = lock_throttle(&throttle);
+                    match &result {
+                        Ok(_) => t.succeeded(limit),
+                        Err(e)
+                            if matches!(
+                                e.kind(),
+                                ErrorKind::RateLimited | ErrorKind::AtCapacity
+                            ) =>
+                        {
+                            t.cut(e.retry_after());
+                        }
+                        Err(_) => t.successes = 0,
+                    }
+                    summary.lowest_concurrency = t.lowest;
+                }
+                if result
+                    .as_ref()
+                    .is_err_and(|e| e.kind() == ErrorKind::PlanLimit)
+                {
+                    summary.stopped.get_or_insert(StopReason::PlanLimit);
+                }
+                summary.done += 1;
+                summary.failed += usize::from(result.is_err());
+                summary.credits += used;
+                if self
+                    .credit_budget
+                    .is_some_and(|budget| summary.credits >= budget)
+                {
+                    summary.stopped.get_or_insert(StopReason::CreditBudget);
                 }
                 deliver(index, result);
                 if let Some(progress) = self.progress.as_mut() {
                     progress(&Progress {
-                        done,
+                        done: summary.done,
                         total,
-                        failed,
-                        credits,
-                        concurrency: lock_throttle(&shared.throttle).allowed,
+                        failed: summary.failed,
+                        credits: summary.credits,
+                        concurrency: lock_throttle(&throttle).allowed,
                     });
                 }
             }
+            drop(work_tx);
             // The scope only waits for the workers' functions to return; joining waits for
             // the threads themselves to end, so none is left running when this returns.
             for worker in workers {
                 let _ = worker.join();
             }
         });
-        let state = shared.lock();
-        Summary {
-            done,
-            failed,
-            credits,
-            stopped: state.stopped,
-            not_started_from: state.stopped.map(|_| state.next_index),
-            lowest_concurrency: lock_throttle(&shared.throttle).lowest,
+        if let Some(payload) = panicked {
+            std::panic::resume_unwind(payload);
         }
+        summary.not_started_from = summary.stopped.map(|_| next_index);
+        summary
     }
-}
-
-struct State<I> {
-    inputs: I,
-    next_index: usize,
-    exhausted: bool,
-    in_flight: usize,
-    /// The next start slot under a requests-per-minute cap.
-    next_start: Option<Instant>,
-    credits: f64,
-    stopped: Option<StopReason>,
 }
 
 /// The adaptive concurrency: shared with the attempt observer, which outlives no batch but
@@ -433,123 +495,41 @@ fn lock_throttle(t: &Mutex<Throttle>) -> MutexGuard<'_, Throttle> {
     t.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-struct Shared<I> {
-    state: Mutex<State<I>>,
-    throttle: Arc<Mutex<Throttle>>,
-    wake: Condvar,
-    limit: usize,
-    spacing: Option<Duration>,
-    budget: Option<f64>,
-    cancel: CancelToken,
-}
+/// What a worker sends back per input: its index, its result (or the panic it raised), and
+/// the credits it used.
+type Finished<T> = (usize, std::thread::Result<Result<T, Error>>, f64);
 
-/// The message a worker sends per finished input: index, result, credits used.
-type Finished<T> = (usize, Result<T, Error>, f64);
-
-impl<I> Shared<I>
-where
-    I: Iterator,
-    I::Item: BatchItem,
-{
-    fn lock(&self) -> MutexGuard<'_, State<I>> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn work(&self, client: &Client, tx: &mpsc::Sender<Finished<<I::Item as BatchItem>::Output>>) {
-        // Throttle signals on attempts the client retries by itself reach the batch too.
-        let throttle = Arc::clone(&self.throttle);
-        let observer: Observer = Arc::new(move |attempt: &Attempt| {
-            if matches!(
-                attempt.error,
-                Some(ErrorKind::RateLimited | ErrorKind::AtCapacity)
-            ) {
-                lock_throttle(&throttle).cut(attempt.wait);
-            }
-        });
-        let _watch = Watch::install(observer);
-        while let Some((index, item, start_at)) = self.next() {
-            if let Some(at) = start_at {
-                std::thread::sleep(at.saturating_duration_since(Instant::now()));
-            }
-            let result = item.send(client);
-            let used = match &result {
-                Ok(output) => I::Item::meta(output).credits,
-                Err(e) => e.credits(),
-            }
-            .unwrap_or(0.0);
-            self.finish(&result, used);
-            if tx.send((index, result, used)).is_err() {
-                return;
-            }
+/// A worker: sends the inputs it is handed until the batch closes the work channel.
+fn work<T: BatchItem>(
+    client: &Client,
+    jobs: &Mutex<mpsc::Receiver<(usize, T)>>,
+    done: &mpsc::Sender<Finished<T::Output>>,
+    throttle: &Arc<Mutex<Throttle>>,
+) {
+    // Throttle signals on attempts the client retries by itself reach the batch too.
+    let throttle = Arc::clone(throttle);
+    let observer: Observer = Arc::new(move |attempt: &Attempt| {
+        if matches!(
+            attempt.error,
+            Some(ErrorKind::RateLimited | ErrorKind::AtCapacity)
+        ) {
+            lock_throttle(&throttle).cut(attempt.wait);
         }
-    }
-
-    /// Waits for a start slot and takes the next input; `None` when the batch is over.
-    fn next(&self) -> Option<(usize, I::Item, Option<Instant>)> {
-        let mut state = self.lock();
-        loop {
-            if self.cancel.is_cancelled() && state.stopped.is_none() {
-                state.stopped = Some(StopReason::Cancelled);
-            }
-            if state.stopped.is_some() || state.exhausted {
-                self.wake.notify_all();
-                return None;
-            }
-            let now = Instant::now();
-            let (allowed, paused) = {
-                let throttle = lock_throttle(&self.throttle);
-                (
-                    throttle.allowed,
-                    throttle.pause_until.filter(|until| *until > now),
-                )
-            };
-            if state.in_flight < allowed && paused.is_none() {
-                break;
-            }
-            // Wake for the pause's end, a finished request, or (to notice a cancellation) soon.
-            let nap = paused.map_or(Duration::from_millis(50), |until| until - now);
-            state = self
-                .wake
-                .wait_timeout(state, nap.min(Duration::from_millis(50)))
-                .map(|(guard, _)| guard)
-                .unwrap_or_else(|p| p.into_inner().0);
+    });
+    let _watch = Watch::install(observer);
+    loop {
+        let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok((index, item)) = job else { return };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| item.send(client)));
+        let used = match &outcome {
+            Ok(Ok(output)) => T::meta(output).credits,
+            Ok(Err(e)) => e.credits(),
+            Err(_) => None,
         }
-        let Some(item) = state.inputs.next() else {
-            state.exhausted = true;
-            self.wake.notify_all();
-            return None;
-        };
-        let index = state.next_index;
-        state.next_index += 1;
-        state.in_flight += 1;
-        let start_at = self.spacing.map(|gap| {
-            let at = state
-                .next_start
-                .map_or(Instant::now(), |t| t.max(Instant::now()));
-            state.next_start = Some(at + gap);
-            at
-        });
-        Some((index, item, start_at))
-    }
-
-    fn finish(&self, result: &Result<<I::Item as BatchItem>::Output, Error>, used: f64) {
-        let mut state = self.lock();
-        state.in_flight -= 1;
-        state.credits += used;
-        match result {
-            Ok(_) => lock_throttle(&self.throttle).succeeded(self.limit),
-            Err(e) if e.kind() == ErrorKind::PlanLimit => {
-                state.stopped.get_or_insert(StopReason::PlanLimit);
-            }
-            Err(e) if matches!(e.kind(), ErrorKind::RateLimited | ErrorKind::AtCapacity) => {
-                lock_throttle(&self.throttle).cut(e.retry_after());
-            }
-            Err(_) => lock_throttle(&self.throttle).successes = 0,
+        .unwrap_or(0.0);
+        if done.send((index, outcome, used)).is_err() {
+            return;
         }
-        if self.budget.is_some_and(|budget| state.credits >= budget) {
-            state.stopped.get_or_insert(StopReason::CreditBudget);
-        }
-        self.wake.notify_all();
     }
 }
 

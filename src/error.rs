@@ -336,8 +336,8 @@ impl Error {
             .map(|m| sanitize(m, 500));
         let target = body.get("status").and_then(Value::as_u64);
         let detail = match target {
-            Some(t) => format!("the {engine} engine ran but could not deliver (target status {t})"),
-            None => format!("the {engine} engine ran but could not deliver"),
+            Some(t) => format!("the {engine} engine reported a failure (target status {t})"),
+            None => format!("the {engine} engine reported a failure"),
         };
         let mut err = Error::new(ErrorKind::EngineFailed, detail)
             .with_meta(meta)

@@ -360,3 +360,43 @@ fn a_cancelled_token_starts_nothing() {
     assert_eq!(batch.summary.not_started_from, Some(0));
     assert_eq!(server.request_count(), 0);
 }
+
+#[test]
+fn the_input_iterator_need_not_be_send() {
+    // E.g. lines from a locked stdin; here an Rc captured by the iterator.
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let local = std::rc::Rc::new(5);
+    let inputs = (0..*local).map(move |i| {
+        let _keep = &local;
+        task(i)
+    });
+    let batch = c.batch(inputs).concurrency(3).run();
+    assert_eq!(batch.results.len(), 5);
+}
+
+struct Exploding;
+
+impl BatchItem for Exploding {
+    type Output = Task;
+    fn send(&self, _: &Client) -> Result<Task, foura::Error> {
+        panic!("boom from a user's BatchItem");
+    }
+    fn meta(output: &Task) -> &foura::Meta {
+        output.meta()
+    }
+}
+
+#[test]
+fn a_panicking_item_panics_the_caller_instead_of_hanging() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        c.batch((0..10).map(|_| Exploding)).concurrency(2).run()
+    }));
+    let payload = outcome.expect_err("the panic reaches the caller");
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"boom from a user's BatchItem")
+    );
+}
