@@ -179,3 +179,108 @@ fn the_key_is_never_in_the_url() {
         );
     }
 }
+
+#[test]
+fn engine_requests_responses_errors_and_hook_data_are_free_of_the_key() {
+    use std::sync::{Arc, Mutex};
+
+    let engine_key = MockServer::ENGINE_KEY;
+    let server = MockServer::start();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let client = Client::builder()
+        .api_key(ApiKey::new(engine_key).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .max_retries(1)
+        .on_attempt(move |a| log.lock().unwrap().push(format!("{a:?}")))
+        .build()
+        .unwrap();
+    let single = foura::SingleRequest::get("https://example.com/");
+    let proxy = foura::ProxyRequest::new(foura::SingleRequest::get("https://example.com/"));
+    let browser = foura::BrowserRequest::new("https://example.com/");
+    let auto = foura::AutoRequest::new("https://example.com/");
+    let mut text = format!("{single:?} {proxy:?} {browser:?} {auto:?} {client:?}");
+    text += &format!("{:?}", client.single(&single).unwrap());
+    text += &format!("{:?}", client.proxy(&proxy).unwrap());
+    text += &format!("{:?}", client.browser(&browser).unwrap());
+    text += &format!("{:?}", client.auto(&auto).unwrap());
+    text += &format!("{:?}", client.profiles().unwrap());
+    server.push_faults(
+        2,
+        Fault::json(
+            503,
+            &json!({"error": "Service at capacity", "current": {}, "retryAfter": 0}),
+        ),
+    );
+    let err = client.single(&single).unwrap_err();
+    text += &format!("{err} {err:?}");
+    let err = client
+        .single(&foura::SingleRequest::get("https://timeout.test/"))
+        .unwrap_err();
+    text += &format!("{err} {err:?}");
+    let hook = seen.lock().unwrap().join("\n");
+    assert!(
+        hook.contains("attempt: 2"),
+        "the hook saw the retry: {hook}"
+    );
+    for (what, t) in [("engine Debug/Display", &text), ("hook data", &hook)] {
+        assert!(!t.contains(engine_key), "{what} contains the key");
+        assert!(
+            !t.contains(&engine_key["pk_live_".len()..]),
+            "{what} contains the key's secret part"
+        );
+    }
+}
+
+#[test]
+fn the_engine_key_never_follows_a_redirect() {
+    // ureq would forward X-API-Key to any host a redirect names; the client follows none.
+    let server = MockServer::start();
+    let elsewhere = MockServer::start();
+    let client = Client::builder()
+        .api_key(ApiKey::new(MockServer::ENGINE_KEY).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .build()
+        .unwrap();
+    for status in [301, 302, 307, 308] {
+        server.push_fault(Fault::redirect(
+            status,
+            &format!("{}/api/single/", elsewhere.url()),
+        ));
+        let err = client
+            .single(&foura::SingleRequest::get("https://example.com/"))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnexpectedRedirect);
+        assert_eq!(err.attempts(), 1, "redirects are not retried");
+    }
+    assert_eq!(elsewhere.request_count(), 0);
+    assert_eq!(elsewhere.connections_accepted(), 0);
+}
+
+#[test]
+fn each_api_gets_only_its_own_credential_header() {
+    let server = MockServer::start();
+    let client = server.client();
+    client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    client
+        .single(&foura::SingleRequest::get("https://example.com/"))
+        .unwrap();
+    client.profiles().unwrap();
+    foura::service_status_at(&server.url()).unwrap();
+    let requests = server.requests();
+    let tasks = &requests[0];
+    assert!(tasks.header("authorization").is_some() && tasks.header("x-api-key").is_none());
+    let engine = &requests[1];
+    assert!(engine.header("x-api-key").is_some() && engine.header("authorization").is_none());
+    for public in &requests[2..] {
+        assert!(public.header("x-api-key").is_none() && public.header("authorization").is_none());
+        assert_clean(
+            "public request",
+            &format!("{public:?} {}", public.body_text()),
+        );
+    }
+}
