@@ -203,19 +203,7 @@ impl TaskRequest {
         self
     }
 
-    /// This call's whole-call timeout on the client side, overriding the client's (not sent;
-    /// [`TaskRequest::timeout`] is FourA's own). Every attempt and retry wait fits inside it.
-    pub fn call_timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
-
-    /// This call's retries, overriding [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries)
-    /// (not sent). Task creation is still retried only when FourA cannot have acted.
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.options.max_retries = Some(retries);
-        self
-    }
+    call_option_setters!();
 
     /// The target URL.
     pub fn url(&self) -> &str {

@@ -1,7 +1,6 @@
 //! `POST /api/auto`: smart fetch, climbing the engine ladder until `validate` passes
 //! (foura-api.md §3.6).
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -62,18 +61,7 @@ impl AutoRequest {
         }
     }
 
-    /// This call's whole-call timeout on the client side, overriding the client's (not sent;
-    /// `timeout` is FourA's own). Every attempt and retry wait fits inside it.
-    pub fn call_timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
-
-    /// This call's retries, overriding [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries) (not sent).
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.options.max_retries = Some(retries);
-        self
-    }
+    call_option_setters!();
 
     /// `method`: FourA's default is `GET`.
     pub fn method(mut self, method: impl Into<String>) -> Self {
@@ -331,31 +319,7 @@ impl AutoResponse {
         }
     }
 
-    /// The body as text, when it is text.
-    pub fn text(&self) -> Option<&str> {
-        self.content.text()
-    }
-
-    /// The body as bytes.
-    pub fn bytes(&self) -> Cow<'_, [u8]> {
-        self.content.bytes()
-    }
-
-    /// The body as JSON, when it is JSON.
-    pub fn json(&self) -> Option<Cow<'_, Value>> {
-        self.content.json()
-    }
-
-    /// The body as FourA sent it.
-    pub fn content(&self) -> &Content {
-        &self.content
-    }
-
-    /// Request id, credits and exit class of the call (from the response headers; the
-    /// ladder's own count is [`AutoLadder::credits`]).
-    pub fn meta(&self) -> &Meta {
-        &self.meta
-    }
+    response_accessors!();
 }
 
 impl Client {

@@ -1,6 +1,5 @@
 //! `POST /api/browser/`: a full browser session (foura-api.md §3.7).
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -106,18 +105,7 @@ impl BrowserRequest {
         }
     }
 
-    /// This call's whole-call timeout on the client side, overriding the client's (not sent;
-    /// `timeout` is FourA's own). Every attempt and retry wait fits inside it.
-    pub fn call_timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
-
-    /// This call's retries, overriding [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries) (not sent).
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.options.max_retries = Some(retries);
-        self
-    }
+    call_option_setters!();
 
     /// Adds a header (`headers`, sent as a JSON object: setting a name again, in any letter
     /// case, replaces it).
@@ -287,30 +275,7 @@ impl BrowserResponse {
         }
     }
 
-    /// The rendered HTML (or text), when it is text.
-    pub fn text(&self) -> Option<&str> {
-        self.content.text()
-    }
-
-    /// The body as bytes.
-    pub fn bytes(&self) -> Cow<'_, [u8]> {
-        self.content.bytes()
-    }
-
-    /// The body as JSON: FourA parses JSON pages itself.
-    pub fn json(&self) -> Option<Cow<'_, Value>> {
-        self.content.json()
-    }
-
-    /// The body as FourA sent it.
-    pub fn content(&self) -> &Content {
-        &self.content
-    }
-
-    /// Request id, credits and exit class of the call.
-    pub fn meta(&self) -> &Meta {
-        &self.meta
-    }
+    response_accessors!();
 }
 
 impl Client {

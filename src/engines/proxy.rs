@@ -1,7 +1,6 @@
 //! `POST /api/proxy/`: the single request through rotating proxies, with retry
 //! (foura-api.md §3.5).
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -53,18 +52,7 @@ impl ProxyRequest {
         }
     }
 
-    /// This call's whole-call timeout on the client side, overriding the client's (not sent;
-    /// `timeout` is FourA's own). Every attempt and retry wait fits inside it.
-    pub fn call_timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
-
-    /// This call's retries, overriding [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries) (not sent).
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.options.max_retries = Some(retries);
-        self
-    }
+    call_option_setters!();
 
     /// `maxTries`: exits to try, 1–90. FourA's default: 5; protected sites often need 25–30.
     pub fn max_tries(mut self, tries: u32) -> Self {
@@ -249,30 +237,7 @@ impl ProxyResponse {
         }
     }
 
-    /// The body as text, when it is text.
-    pub fn text(&self) -> Option<&str> {
-        self.content.text()
-    }
-
-    /// The body as bytes.
-    pub fn bytes(&self) -> Cow<'_, [u8]> {
-        self.content.bytes()
-    }
-
-    /// The body as JSON, when it is JSON.
-    pub fn json(&self) -> Option<Cow<'_, Value>> {
-        self.content.json()
-    }
-
-    /// The body as FourA sent it.
-    pub fn content(&self) -> &Content {
-        &self.content
-    }
-
-    /// Request id, credits and exit class of the call.
-    pub fn meta(&self) -> &Meta {
-        &self.meta
-    }
+    response_accessors!();
 }
 
 impl Client {

@@ -1,6 +1,5 @@
 //! `POST /api/single/`: one HTTP request with a browser-like wire fingerprint (foura-api.md §3.4).
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -89,18 +88,7 @@ impl SingleRequest {
         }
     }
 
-    /// This call's whole-call timeout on the client side, overriding the client's (not sent;
-    /// `timeout` is FourA's own). Every attempt and retry wait fits inside it.
-    pub fn call_timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
-
-    /// This call's retries, overriding [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries) (not sent).
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.options.max_retries = Some(retries);
-        self
-    }
+    call_option_setters!();
 
     /// Adds a header sent to the target (`headers`, `[name, value]` pairs in this order;
     /// a name may repeat).
@@ -373,30 +361,7 @@ impl SingleResponse {
         }
     }
 
-    /// The body as text, when it is text (see [`Content::text`]).
-    pub fn text(&self) -> Option<&str> {
-        self.content.text()
-    }
-
-    /// The body as bytes.
-    pub fn bytes(&self) -> Cow<'_, [u8]> {
-        self.content.bytes()
-    }
-
-    /// The body as JSON, when it is JSON.
-    pub fn json(&self) -> Option<Cow<'_, Value>> {
-        self.content.json()
-    }
-
-    /// The body as FourA sent it.
-    pub fn content(&self) -> &Content {
-        &self.content
-    }
-
-    /// Request id, credits and exit class of the call.
-    pub fn meta(&self) -> &Meta {
-        &self.meta
-    }
+    response_accessors!();
 }
 
 impl Client {

@@ -1,0 +1,53 @@
+//! Methods several public types share, written once.
+
+/// The per-call overrides every request builder has (`call_timeout`, `max_retries`), for a
+/// struct with an `options: CallOptions` field.
+macro_rules! call_option_setters {
+    () => {
+        /// This call's whole-call timeout on the client side, overriding the client's (not
+        /// sent; a request's `timeout` is FourA's own). Every attempt and retry wait fits
+        /// inside it.
+        pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.options.timeout = Some(timeout);
+            self
+        }
+
+        /// This call's retries, overriding
+        /// [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries) (not sent).
+        pub fn max_retries(mut self, retries: u32) -> Self {
+            self.options.max_retries = Some(retries);
+            self
+        }
+    };
+}
+
+/// The body and metadata accessors every engine response has, for a struct with
+/// `content: Content` and `meta: Meta` fields.
+macro_rules! response_accessors {
+    () => {
+        /// The body as text, when it is text (see [`Content::text`](crate::Content::text)).
+        pub fn text(&self) -> Option<&str> {
+            self.content.text()
+        }
+
+        /// The body as bytes (a JSON body is serialised).
+        pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+            self.content.bytes()
+        }
+
+        /// The body as JSON: the value FourA parsed, or text that parses as JSON.
+        pub fn json(&self) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
+            self.content.json()
+        }
+
+        /// The body as FourA sent it.
+        pub fn content(&self) -> &crate::Content {
+            &self.content
+        }
+
+        /// Request id, credits and exit class of the call (from the response headers).
+        pub fn meta(&self) -> &crate::Meta {
+            &self.meta
+        }
+    };
+}
