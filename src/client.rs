@@ -86,6 +86,10 @@ pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 pub const BACKOFF_BASE: Duration = Duration::from_millis(500);
 /// The longest backoff between attempts.
 pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// The shortest pause between attempts, even when FourA asks for none.
+pub const MIN_RETRY_WAIT: Duration = Duration::from_millis(100);
+/// The least time left before the deadline for a retry to be worth starting.
+const MIN_ATTEMPT_TIME: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone, Copy)]
 struct RetryPolicy {
@@ -273,9 +277,17 @@ impl Client {
             .max_retries
             .unwrap_or(self.inner.retry.max_retries);
         let mut attempt = 0;
+        let mut previous: Option<Error> = None;
         loop {
             attempt += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
+            if let Some(err) = previous.take() {
+                // The wait ran (nearly) to the deadline: FourA's last answer is the truer
+                // error than a timeout of an attempt that could not be made.
+                if remaining < MIN_ATTEMPT_TIME {
+                    return Err(self.give_up(call, err, attempt - 1, None));
+                }
+            }
             match self.exchange(call, remaining, budget) {
                 Ok(mut reply) => {
                     reply.meta.attempts = attempt;
@@ -283,29 +295,41 @@ impl Client {
                     return Ok(reply);
                 }
                 Err(err) => {
-                    let mut err = self.scrub(err);
+                    let err = self.scrub(err);
                     let decision = self.decide(call, &err, attempt, max_retries, deadline);
-                    let wait = match decision {
-                        Decision::Retry(wait) => Some(wait),
-                        Decision::GiveUp(_) => None,
-                    };
-                    self.report(call, attempt, started, Err(&err), wait);
                     match decision {
-                        Decision::Retry(wait) => std::thread::sleep(wait),
+                        Decision::Retry(wait) => {
+                            self.report(call, attempt, started, Err(&err), Some(wait));
+                            std::thread::sleep(wait);
+                            previous = Some(err);
+                        }
                         Decision::GiveUp(hint) => {
-                            if let (Some(hint), None) = (hint, err.retry_after()) {
-                                err.set_retry_after(hint);
-                            }
-                            err.set_attempts(attempt);
-                            if call.creates_task && outcome_unknown(&err) {
-                                err.mark_maybe_created();
-                            }
-                            return Err(err);
+                            self.report(call, attempt, started, Err(&err), None);
+                            return Err(self.give_up(call, err, attempt, hint));
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The error a call ends with: its attempt count, the wait it would have needed, and
+    /// whether a task it was creating may exist anyway.
+    fn give_up(
+        &self,
+        call: &Call<'_>,
+        mut err: Error,
+        attempts: u32,
+        hint: Option<Duration>,
+    ) -> Error {
+        if let (Some(hint), None) = (hint, err.retry_after()) {
+            err.set_retry_after(hint);
+        }
+        err.set_attempts(attempts);
+        if call.creates_task && outcome_unknown(&err) {
+            err.mark_maybe_created();
+        }
+        err
     }
 
     /// Whether to try again after `err`, and after how long.
@@ -321,14 +345,17 @@ impl Client {
             return Decision::GiveUp(None);
         }
         let max_wait = self.inner.retry.max_wait;
+        let floor = MIN_RETRY_WAIT.min(max_wait);
         let wait = match err.retry_after() {
             // A wait the server asks for is honoured, but never slept when it is longer than
             // the caller allows: the error returns at once with retry_after() set.
             Some(asked) if asked > max_wait => return Decision::GiveUp(None),
-            Some(asked) => asked,
-            None => backoff(attempt).min(max_wait),
+            // `retryAfter: 0` would make a tight loop: keep a small pause.
+            Some(asked) => asked.max(floor),
+            None => backoff(attempt).max(floor).min(max_wait),
         };
-        if Instant::now() + wait >= deadline {
+        // A retry is worth starting only with time left for an attempt after the wait.
+        if Instant::now() + wait + MIN_ATTEMPT_TIME >= deadline {
             return Decision::GiveUp(Some(wait));
         }
         Decision::Retry(wait)

@@ -83,7 +83,8 @@ pub use batch::{Batch, BatchItem, BatchResults, CancelToken, Progress, StopReaso
 pub use client::{
     Attempt, BACKOFF_BASE, BACKOFF_CAP, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_AUTO_PATH,
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
-    DEFAULT_MAX_RETRY_WAIT, DEFAULT_POOL_SIZE, DEFAULT_TASK_TIMEOUT, TIMEOUT_MARGIN,
+    DEFAULT_MAX_RETRY_WAIT, DEFAULT_POOL_SIZE, DEFAULT_TASK_TIMEOUT, MIN_RETRY_WAIT,
+    TIMEOUT_MARGIN,
 };
 pub use engines::{
     AutoLadder, AutoRequest, AutoResponse, AutoSession, BrowserRequest, BrowserResponse, Content,

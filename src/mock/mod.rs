@@ -130,15 +130,25 @@
 //! backend down, plan limits) for the next engine calls; [`MockServer::set_service_enabled`]
 //! switches an engine off; [`MockServer::set_premium_allowed`] takes premium exits off the
 //! plan. A [`Fault`] still overrides everything, on every path.
+//!
+//! # Faults and load
+//!
+//! [`Fault`]s script the network and server failures a client must survive: any status and
+//! body, malformed JSON, a delay, a stall, a body withheld, dribbled or cut off mid-answer,
+//! oversized headers, a redirect, a dropped connection. [`MockServer::push_fault`] queues them
+//! for the next requests; [`MockServer::random_faults`] injects them at random (seeded, so a
+//! failure can be replayed) for load tests. [`MockServer::fault_counts`] tells which faults
+//! answered how many requests, and [`MockServer::in_flight`] /
+//! [`MockServer::peak_in_flight`] how many requests were being handled at once.
 
 mod engines;
 mod http;
 mod tasks;
 mod web;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -208,7 +218,8 @@ impl fmt::Debug for ReceivedRequest {
 ///
 /// Queue faults with [`MockServer::push_fault`]; each applies to one request, in order, on
 /// any path, after the request has been read and recorded. Requests with no fault queued get
-/// the emulator's normal answer.
+/// the emulator's normal answer, or — after [`MockServer::random_faults`] — a fault drawn at
+/// random some of the time.
 ///
 /// ```
 /// use std::time::Duration;
@@ -220,7 +231,23 @@ impl fmt::Debug for ReceivedRequest {
 /// let hang = Fault::stall();
 /// let away = Fault::redirect(307, "http://127.0.0.1:9/elsewhere");
 /// let reset = Fault::drop_connection();
+/// let trickle = Fault::dribble(200, r#"{"id":"task_1"}"#, Duration::from_secs(1));
+/// let cut = Fault::reset_mid_body(200, r#"{"id":"task_1","status":"completed"}"#, 10);
+/// let bloated = Fault::oversized_headers(64 << 10);
+/// let broken = Fault::malformed_json();
+/// assert_eq!(cut.to_string(), "reset_mid_body 200 after 10 bytes");
 /// ```
+///
+/// # Faults that hold a connection
+///
+/// [`Fault::stall`] and [`Fault::withhold_body`] keep the connection open without finishing
+/// the answer until the client closes it (the emulator notices within about 25 ms) or the
+/// server is dropped; [`Fault::dribble`] and [`Fault::delay`] last as long as they were told
+/// to. A client with no timeout would wait on them forever, so pair them with a client
+/// timeout: every [`Client`] has a finite one (45 s by default), and
+/// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout) sets a shorter one. Faults drawn
+/// by [`MockServer::random_faults`] are cut off after [`MockServer::RANDOM_HOLD_LIMIT`] in
+/// any case.
 #[derive(Debug, Clone)]
 pub struct Fault {
     action: Action,
@@ -241,19 +268,41 @@ enum Action {
         sent: Vec<u8>,
     },
     Drop,
+    Dribble {
+        status: u16,
+        body: Vec<u8>,
+        interval: Duration,
+    },
+    ResetMidBody {
+        status: u16,
+        body: Vec<u8>,
+        sent: usize,
+    },
+    OversizedHeaders(usize),
 }
 
+/// The largest header block [`Fault::oversized_headers`] sends, so that no argument can make
+/// the emulator exhaust memory.
+const MAX_OVERSIZED_HEADERS: usize = 16 << 20;
+/// The size of each padding header [`Fault::oversized_headers`] sends: few enough headers
+/// that the size, not their number, is what a client trips on.
+const PADDING_HEADER_BYTES: usize = 8 << 10;
+
 impl Fault {
+    fn new(action: Action) -> Fault {
+        Fault {
+            action,
+            headers: Vec::new(),
+        }
+    }
+
     /// Answer with `status` and `body` (sent as `application/json` unless a `Content-Type`
     /// header is added). The response still carries an `X-Foura-Request-Id`.
     pub fn status(status: u16, body: impl Into<Vec<u8>>) -> Fault {
-        Fault {
-            action: Action::Respond {
-                status,
-                body: body.into(),
-            },
-            headers: Vec::new(),
-        }
+        Fault::new(Action::Respond {
+            status,
+            body: body.into(),
+        })
     }
 
     /// Answer with `status` and a JSON body.
@@ -261,34 +310,69 @@ impl Fault {
         Fault::status(status, body.to_string())
     }
 
-    /// Wait `delay`, then answer normally.
-    pub fn delay(delay: Duration) -> Fault {
-        Fault {
-            action: Action::Delay(delay),
-            headers: Vec::new(),
-        }
+    /// Answer `200` with JSON cut short, `{"id": "task_1", "status": `, under a correct
+    /// `Content-Length`: the exchange is sound, the document is not.
+    pub fn malformed_json() -> Fault {
+        Fault::status(200, r#"{"id": "task_1", "status": "#)
     }
 
-    /// Read the request and never answer, holding the connection open until the server is
-    /// dropped: what a hung server looks like.
+    /// Wait `delay`, then answer normally.
+    pub fn delay(delay: Duration) -> Fault {
+        Fault::new(Action::Delay(delay))
+    }
+
+    /// Read the request and never answer, holding the connection open until the client
+    /// closes it or the server is dropped: what a hung server looks like. See
+    /// [Faults that hold a connection](Fault#faults-that-hold-a-connection).
     pub fn stall() -> Fault {
-        Fault {
-            action: Action::Stall,
-            headers: Vec::new(),
-        }
+        Fault::new(Action::Stall)
     }
 
     /// Send the status line and headers promising a body of `promised` bytes, then send only
-    /// `sent` and hold the connection open: a server that stalls mid-answer.
+    /// `sent` and hold the connection open until the client closes it or the server is
+    /// dropped: a server that stalls mid-answer.
     pub fn withhold_body(status: u16, promised: usize, sent: impl Into<Vec<u8>>) -> Fault {
-        Fault {
-            action: Action::WithholdBody {
-                status,
-                promised,
-                sent: sent.into(),
-            },
-            headers: Vec::new(),
-        }
+        Fault::new(Action::WithholdBody {
+            status,
+            promised,
+            sent: sent.into(),
+        })
+    }
+
+    /// Send the status line and headers (`Content-Length` for all of `body`, `Content-Type:
+    /// application/json` unless a header sets another) at once, then `body` one byte per
+    /// `interval`, the first byte after one `interval`: a server that is alive but too slow.
+    /// The answer is complete in the end, and the connection stays usable; a client that
+    /// gives up earlier ends the fault at the emulator's next write.
+    pub fn dribble(status: u16, body: impl Into<Vec<u8>>, interval: Duration) -> Fault {
+        Fault::new(Action::Dribble {
+            status,
+            body: body.into(),
+            interval,
+        })
+    }
+
+    /// Send the status line and headers promising all of `body` (`Content-Length`,
+    /// `Content-Type: application/json` unless a header sets another), then only its first
+    /// `sent_bytes` bytes, then close the connection: a server or proxy that dies mid-answer.
+    /// With `sent_bytes` at least the body's length the answer is whole before the close.
+    ///
+    /// This is also what a *truncated* body looks like on the wire: without an `SO_LINGER`
+    /// reset (which the standard library cannot send) a close mid-body and a truncation are
+    /// the same FIN after too few bytes, so there is no separate `truncate` fault.
+    pub fn reset_mid_body(status: u16, body: impl Into<Vec<u8>>, sent_bytes: usize) -> Fault {
+        Fault::new(Action::ResetMidBody {
+            status,
+            body: body.into(),
+            sent: sent_bytes,
+        })
+    }
+
+    /// Answer normally, but with padding headers (`X-Foura-Padding-<n>`, 8 KiB each) that
+    /// together exceed `bytes` (up to 16 MiB): ureq refuses response heads over 64 KiB by
+    /// default, so `Fault::oversized_headers(64 << 10)` trips it.
+    pub fn oversized_headers(bytes: usize) -> Fault {
+        Fault::new(Action::OversizedHeaders(bytes))
     }
 
     /// Answer with a redirect to `location` (`status` is 301, 302, 303, 307 or 308).
@@ -298,17 +382,38 @@ impl Fault {
 
     /// Close the connection without answering.
     pub fn drop_connection() -> Fault {
-        Fault {
-            action: Action::Drop,
-            headers: Vec::new(),
-        }
+        Fault::new(Action::Drop)
     }
 
-    /// Adds a response header (for [`Fault::status`], [`Fault::json`], [`Fault::redirect`]
-    /// and [`Fault::withhold_body`]).
+    /// Adds a response header (for every fault that sends a head: [`Fault::status`],
+    /// [`Fault::json`], [`Fault::malformed_json`], [`Fault::redirect`],
+    /// [`Fault::withhold_body`], [`Fault::dribble`], [`Fault::reset_mid_body`],
+    /// [`Fault::oversized_headers`] and [`Fault::delay`]).
     pub fn header(mut self, name: &str, value: &str) -> Fault {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
+    }
+}
+
+/// A short name for the fault, the key of [`MockServer::fault_counts`]: `status 503`,
+/// `delay 200ms`, `stall`, `withhold_body 200`, `dribble 200 every 1s`,
+/// `reset_mid_body 200 after 10 bytes`, `drop_connection`, `oversized_headers 65536`.
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.action {
+            Action::Respond { status, .. } => write!(f, "status {status}"),
+            Action::Delay(d) => write!(f, "delay {d:?}"),
+            Action::Stall => f.write_str("stall"),
+            Action::WithholdBody { status, .. } => write!(f, "withhold_body {status}"),
+            Action::Drop => f.write_str("drop_connection"),
+            Action::Dribble {
+                status, interval, ..
+            } => write!(f, "dribble {status} every {interval:?}"),
+            Action::ResetMidBody { status, sent, .. } => {
+                write!(f, "reset_mid_body {status} after {sent} bytes")
+            }
+            Action::OversizedHeaders(bytes) => write!(f, "oversized_headers {bytes}"),
+        }
     }
 }
 
@@ -414,12 +519,55 @@ pub(crate) struct State {
     pub(crate) disabled_services: Vec<Engine>,
     /// Whether the plan includes premium exits (`exitClass: "premium"`).
     pub(crate) premium_allowed: bool,
+    /// Faults drawn for requests with none queued, after [`MockServer::random_faults`].
+    random: Option<RandomFaults>,
+    /// How many requests each fault answered, by the fault's `Display` name.
+    fault_counts: BTreeMap<String, usize>,
+}
+
+/// The state of [`MockServer::random_faults`].
+struct RandomFaults {
+    rng: SplitMix64,
+    percent: u8,
+    faults: Vec<Fault>,
+}
+
+impl RandomFaults {
+    /// The fault for the next request without a queued one, if the dice say so.
+    fn draw(&mut self) -> Option<Fault> {
+        if self.faults.is_empty() || self.percent == 0 {
+            return None;
+        }
+        if self.rng.next() % 100 >= u64::from(self.percent.min(100)) {
+            return None;
+        }
+        let pick = self.rng.next() % self.faults.len() as u64;
+        self.faults.get(usize::try_from(pick).ok()?).cloned()
+    }
+}
+
+/// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, well-mixed PRNG, so that a seed gives
+/// the same faults in the same request order without a dependency.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
 }
 
 struct Shared {
     state: Mutex<State>,
     shutdown: AtomicBool,
     accepted: AtomicUsize,
+    /// Requests read whose answer has not been sent yet (or whose fault has not ended).
+    in_flight: AtomicUsize,
+    /// The most requests in flight at once since the start or the last reset.
+    peak_in_flight: AtomicUsize,
     request_ids: AtomicU64,
     /// Clones of open connections by number, shut down when the server stops.
     open: Mutex<HashMap<usize, TcpStream>>,
@@ -436,16 +584,85 @@ impl Shared {
         self.shutdown.load(Ordering::SeqCst)
     }
 
-    /// Sleeps for `d`, waking early when the server stops.
-    fn sleep(&self, d: Duration) {
-        let end = Instant::now() + d;
-        while !self.stopping() {
-            let now = Instant::now();
-            if now >= end {
-                return;
+    /// Waits up to `d` on a connection whose answer is being held back, and says why the
+    /// wait ended: early when the client closes the connection or the server stops, so a
+    /// held request stops counting as in flight once nobody waits for it.
+    fn hold(&self, reader: &mut BufReader<TcpStream>, d: Duration) -> Held {
+        let started = Instant::now();
+        let held = loop {
+            if self.stopping() {
+                break Held::Gone;
             }
-            thread::sleep((end - now).min(Duration::from_millis(10)));
+            let left = d.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                break Held::Elapsed;
+            }
+            let poll = left.min(HOLD_POLL).max(Duration::from_millis(1));
+            if reader.get_ref().set_read_timeout(Some(poll)).is_err() {
+                thread::sleep(poll);
+                continue;
+            }
+            // `fill_buf` keeps what it reads, so bytes a client sends early (a pipelined
+            // request) are still there for the next `read_request`.
+            match reader.fill_buf() {
+                Ok([]) => break Held::Gone,
+                Ok(_) => thread::sleep(poll),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) => {}
+                Err(_) => break Held::Gone,
+            }
+        };
+        // The next request on a kept-alive connection is awaited without a timeout.
+        let _ = reader.get_ref().set_read_timeout(None);
+        held
+    }
+}
+
+/// How often a held connection checks whether its client is still there.
+const HOLD_POLL: Duration = Duration::from_millis(25);
+
+/// Why [`Shared::hold`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    /// The whole wait passed.
+    Elapsed,
+    /// The client closed the connection, or the server is stopping.
+    Gone,
+}
+
+/// Counts one request as in flight from when it was read until [`InFlight::end`] (called as
+/// its answer's last bytes are handed to the socket) or, at the latest, until dropped.
+struct InFlight<'a> {
+    shared: &'a Shared,
+    ended: bool,
+}
+
+impl<'a> InFlight<'a> {
+    fn start(shared: &'a Shared) -> InFlight<'a> {
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight {
+            shared,
+            ended: false,
         }
+    }
+
+    fn end(&mut self) {
+        if !self.ended {
+            self.ended = true;
+            self.shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.end();
     }
 }
 
@@ -498,9 +715,13 @@ impl MockServer {
                 refusals: VecDeque::new(),
                 disabled_services: Vec::new(),
                 premium_allowed: true,
+                random: None,
+                fault_counts: BTreeMap::new(),
             }),
             shutdown: AtomicBool::new(false),
             accepted: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            peak_in_flight: AtomicUsize::new(0),
             request_ids: AtomicU64::new(1),
             open: Mutex::new(HashMap::new()),
             workers: Mutex::new(Vec::new()),
@@ -595,6 +816,99 @@ impl MockServer {
     /// How many TCP connections the emulator has accepted (pool reuse shows as few).
     pub fn connections_accepted(&self) -> usize {
         self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// How many requests are being handled right now: read, but their answer not yet sent
+    /// (or their fault not yet ended).
+    ///
+    /// A request stops counting as the last bytes of its answer are handed to the socket,
+    /// so once a client has its answer the request is no longer counted. A request whose
+    /// answer is held back ([`Fault::stall`], [`Fault::withhold_body`], [`Fault::delay`],
+    /// [`Fault::dribble`]) counts until the fault ends, the server stops or the client closes
+    /// the connection — which the emulator notices within about 25 ms, so a test that checks
+    /// `in_flight() == 0` right after a client timed out should poll briefly.
+    pub fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The most requests that were in flight at once (see [`MockServer::in_flight`]) since
+    /// the server started or [`MockServer::reset_peak_in_flight`] was called.
+    ///
+    /// ```
+    /// use foura::mock::MockServer;
+    ///
+    /// let server = MockServer::start();
+    /// server.client().submit("https://example.com", foura::TaskType::Single)?;
+    /// assert_eq!(server.peak_in_flight(), 1);
+    /// server.reset_peak_in_flight();
+    /// assert_eq!(server.peak_in_flight(), 0);
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    pub fn peak_in_flight(&self) -> usize {
+        self.shared.peak_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Starts a new peak: [`MockServer::peak_in_flight`] becomes what is in flight now.
+    pub fn reset_peak_in_flight(&self) {
+        self.shared
+            .peak_in_flight
+            .store(self.in_flight(), Ordering::SeqCst);
+    }
+
+    /// The longest a fault drawn by [`MockServer::random_faults`] may hold a request: a
+    /// [`Fault::stall`], [`Fault::withhold_body`] or [`Fault::dribble`] drawn at random closes
+    /// the connection after this long, and a [`Fault::delay`] answers after at most this long.
+    pub const RANDOM_HOLD_LIMIT: Duration = Duration::from_secs(10);
+
+    /// From now on, each request with no queued fault gets, with probability
+    /// `percent`/100 (`percent` over 100 counts as 100), a fault picked uniformly from
+    /// `faults`; the others get the normal answer. Queued faults ([`MockServer::push_fault`])
+    /// still come first. Calling it again starts over with the new seed and faults.
+    ///
+    /// The draws come from a PRNG seeded with `seed`, made in the order requests are
+    /// recorded: the same seed and the same request order give the same faults (with many
+    /// client threads the order, and so the faults each call meets, varies from run to run).
+    /// An empty `faults` or a `percent` of 0 draws nothing.
+    ///
+    /// A fault that holds a request ([`Fault::stall`], [`Fault::withhold_body`],
+    /// [`Fault::dribble`], a long [`Fault::delay`]) is cut off after
+    /// [`MockServer::RANDOM_HOLD_LIMIT`], so random faults cannot hang a test forever even
+    /// for a client with no timeout. To see such a fault as the client's own
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) rather than a closed connection, give
+    /// the client a shorter timeout (e.g. `ClientBuilder::timeout(Duration::from_secs(2))`),
+    /// and join test threads with a bound above it.
+    ///
+    /// ```
+    /// use foura::mock::{Fault, MockServer};
+    ///
+    /// let server = MockServer::start();
+    /// server.random_faults(7, 100, vec![Fault::status(502, "bad gateway")]);
+    /// let client = server.client();
+    /// assert!(client.submit("https://example.com", foura::TaskType::Single).is_err());
+    /// server.stop_random_faults();
+    /// assert!(client.submit("https://example.com", foura::TaskType::Single).is_ok());
+    /// assert_eq!(server.fault_counts()["status 502"], 1);
+    /// ```
+    pub fn random_faults(&self, seed: u64, percent: u8, faults: Vec<Fault>) {
+        self.shared.lock().random = Some(RandomFaults {
+            rng: SplitMix64(seed),
+            percent,
+            faults,
+        });
+    }
+
+    /// Stops [`MockServer::random_faults`]: requests with no queued fault get the normal
+    /// answer again.
+    pub fn stop_random_faults(&self) {
+        self.shared.lock().random = None;
+    }
+
+    /// How many requests each fault has answered since the server started, queued and random
+    /// ones alike, keyed by the fault's [`Display`](Fault#impl-Display-for-Fault) name
+    /// (`"status 503"`, `"drop_connection"`, …). Every request, faulted or not, is also in
+    /// [`MockServer::requests`].
+    pub fn fault_counts(&self) -> BTreeMap<String, usize> {
+        self.shared.lock().fault_counts.clone()
     }
 
     /// Queues `refusal` for the next `n` engine calls to `engine` (`None`: to any engine).
@@ -748,6 +1062,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
             }
             Err(_) => return,
         };
+        let mut in_flight = InFlight::start(shared);
         if shared.stopping() {
             return;
         }
@@ -756,6 +1071,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
             "00000000-0000-4000-8000-{:012x}",
             shared.request_ids.fetch_add(1, Ordering::SeqCst)
         );
+        // Queued faults first; then, in random mode, a drawn one, whose holds are bounded.
         let fault = {
             let mut state = shared.lock();
             state.requests.push(ReceivedRequest {
@@ -764,21 +1080,35 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                 headers: request.headers.clone(),
                 body: request.body.clone(),
             });
-            state.faults.pop_front()
+            let fault = match state.faults.pop_front() {
+                Some(fault) => Some((fault, Duration::MAX)),
+                None => state
+                    .random
+                    .as_mut()
+                    .and_then(RandomFaults::draw)
+                    .map(|fault| (fault, MockServer::RANDOM_HOLD_LIMIT)),
+            };
+            if let Some((fault, _)) = &fault {
+                *state.fault_counts.entry(fault.to_string()).or_default() += 1;
+            }
+            fault
         };
         let mut extra = vec![("X-Foura-Request-Id".to_owned(), request_id)];
         let answer = match fault {
             None => route(shared, &request),
-            Some(Fault { action, headers }) => {
+            Some((Fault { action, headers }, limit)) => {
                 extra.extend(headers);
+                let default_json = |extra: &mut Vec<(String, String)>| {
+                    if !extra
+                        .iter()
+                        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                    {
+                        extra.push(("Content-Type".into(), "application/json".into()));
+                    }
+                };
                 match action {
                     Action::Respond { status, body } => {
-                        if !extra
-                            .iter()
-                            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                        {
-                            extra.push(("Content-Type".into(), "application/json".into()));
-                        }
+                        default_json(&mut extra);
                         Answer {
                             status,
                             headers: Vec::new(),
@@ -786,11 +1116,13 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                         }
                     }
                     Action::Delay(d) => {
-                        shared.sleep(d);
+                        if shared.hold(&mut reader, d.min(limit)) == Held::Gone {
+                            return;
+                        }
                         route(shared, &request)
                     }
                     Action::Stall => {
-                        shared.sleep(Duration::MAX);
+                        shared.hold(&mut reader, limit);
                         return;
                     }
                     Action::WithholdBody {
@@ -800,18 +1132,81 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                     } => {
                         let mut bytes = http::head(status, &extra, promised, false);
                         bytes.extend_from_slice(&sent);
-                        let _ = writer.write_all(&bytes).and_then(|()| writer.flush());
-                        shared.sleep(Duration::MAX);
+                        if writer
+                            .write_all(&bytes)
+                            .and_then(|()| writer.flush())
+                            .is_ok()
+                        {
+                            shared.hold(&mut reader, limit);
+                        }
                         return;
                     }
                     Action::Drop => {
+                        in_flight.end();
                         let _ = writer.shutdown(Shutdown::Both);
                         return;
+                    }
+                    Action::Dribble {
+                        status,
+                        body,
+                        interval,
+                    } => {
+                        default_json(&mut extra);
+                        let started = Instant::now();
+                        let head = http::head(status, &extra, body.len(), close);
+                        if writer
+                            .write_all(&head)
+                            .and_then(|()| writer.flush())
+                            .is_err()
+                        {
+                            return;
+                        }
+                        for (i, byte) in body.iter().enumerate() {
+                            let left = limit.saturating_sub(started.elapsed());
+                            if shared.hold(&mut reader, interval.min(left)) == Held::Gone
+                                || started.elapsed() >= limit
+                            {
+                                return;
+                            }
+                            if i + 1 == body.len() {
+                                in_flight.end();
+                            }
+                            if writer
+                                .write_all(&[*byte])
+                                .and_then(|()| writer.flush())
+                                .is_err()
+                            {
+                                return;
+                            }
+                        }
+                        in_flight.end();
+                        if close {
+                            return;
+                        }
+                        continue;
+                    }
+                    Action::ResetMidBody { status, body, sent } => {
+                        default_json(&mut extra);
+                        let mut bytes = http::head(status, &extra, body.len(), false);
+                        bytes.extend_from_slice(&body[..sent.min(body.len())]);
+                        in_flight.end();
+                        let _ = writer.write_all(&bytes).and_then(|()| writer.flush());
+                        let _ = writer.shutdown(Shutdown::Both);
+                        return;
+                    }
+                    Action::OversizedHeaders(bytes) => {
+                        let bytes = bytes.min(MAX_OVERSIZED_HEADERS);
+                        let padding = "a".repeat(PADDING_HEADER_BYTES);
+                        for n in 0..=bytes / PADDING_HEADER_BYTES {
+                            extra.push((format!("X-Foura-Padding-{n}"), padding.clone()));
+                        }
+                        route(shared, &request)
                     }
                 }
             }
         };
         extra.extend(answer.headers);
+        in_flight.end();
         if http::write_response(&mut writer, answer.status, &extra, &answer.body, close).is_err()
             || close
         {
