@@ -174,34 +174,53 @@ fn progress_reports_every_finished_input() {
 fn throttling_lowers_concurrency_and_it_recovers() {
     let server = MockServer::start();
     let c = client(&server, MockServer::TEST_KEY, 0);
-    // Slow answers so that 8 requests really overlap; then a burst of 429s; then plenty of
-    // successes for the concurrency to grow back.
-    server.push_faults(16, Fault::delay(Duration::from_millis(30)));
+    // Eight slow answers that overlap, then a burst of 429s, then slow answers for the
+    // concurrency to grow back on. Delays are sleeps in the emulator, so requests overlap
+    // whatever the CPU does.
+    server.push_faults(8, Fault::delay(Duration::from_millis(300)));
     server.push_faults(
-        4,
+        8,
         Fault::json(429, &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Rate limit exceeded.", "status": 429, "retryAfter": 0}})),
     );
-    server.push_faults(150, Fault::delay(Duration::from_millis(10)));
-    let mut allowed = Vec::new();
+    server.push_faults(100, Fault::delay(Duration::from_millis(100)));
+    // At every completion: the batch's allowed concurrency, and the most requests the
+    // emulator had in flight at once since the previous completion.
+    let mut samples: Vec<(usize, usize)> = Vec::new();
     let batch = c
-        .batch((0..220).map(task))
+        .batch((0..116).map(task))
         .concurrency(8)
-        .on_progress(|p| allowed.push(p.concurrency))
+        .on_progress(|p| {
+            samples.push((p.concurrency, server.peak_in_flight()));
+            server.reset_peak_in_flight();
+        })
         .run();
-    assert_eq!(batch.results.len(), 220);
-    assert_eq!(batch.results.iter().filter(|r| r.is_err()).count(), 4);
+    assert_eq!(batch.results.len(), 116);
+    assert_eq!(batch.results.iter().filter(|r| r.is_err()).count(), 8);
     assert!(
         batch.summary.lowest_concurrency <= 4,
         "halved at least once: {}",
         batch.summary.lowest_concurrency
     );
-    let low = allowed
-        .iter()
-        .position(|&a| a <= 4)
-        .expect("concurrency dropped");
     assert!(
-        allowed[low..].contains(&8),
-        "and grew back to the limit: {allowed:?}"
+        samples[0].1 >= 7,
+        "8 in flight before the throttle: {samples:?}"
+    );
+    let cut = samples
+        .iter()
+        .position(|&(a, _)| a <= 4)
+        .expect("concurrency dropped");
+    let back = cut
+        + samples[cut..]
+            .iter()
+            .position(|&(a, _)| a == 8)
+            .expect("and grew back to the limit");
+    assert!(
+        samples[cut..back].iter().any(|&(_, peak)| peak <= 4),
+        "at most 4 in flight while throttled: {samples:?}"
+    );
+    assert!(
+        samples[back..].iter().any(|&(_, peak)| peak >= 7),
+        "8 in flight again after recovering: {samples:?}"
     );
 }
 
