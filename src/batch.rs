@@ -1,14 +1,13 @@
 //! Many requests at once without a runtime: scoped std threads sharing the client's pool,
 //! throttle-aware, with an optional rate cap and credit budget.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::client::{Attempt, Client};
+use crate::client::{Attempt, Client, Observer, Watch, later};
 use crate::engines::{
     AutoRequest, AutoResponse, BrowserRequest, BrowserResponse, ProxyRequest, ProxyResponse,
     SingleRequest, SingleResponse,
@@ -129,10 +128,12 @@ pub struct Summary {
     pub failed: usize,
     /// Credits reported (`X-FourA-Credits`, failures included).
     pub credits: f64,
-    /// Why the batch stopped early, if it did.
+    /// Why the batch stopped early, if it did. `None` when every input was started, even if
+    /// a stop came after the last one.
     pub stopped: Option<StopReason>,
     /// When it stopped early: the index of the first input not started. Inputs are started
-    /// in order, so this one and every later one were not started (nor read from the input).
+    /// in order, so this one and every later one, if the input has any more, were not
+    /// started (nor read from the input).
     pub not_started_from: Option<usize>,
     /// The lowest concurrency throttling brought the batch down to.
     pub lowest_concurrency: usize,
@@ -333,6 +334,9 @@ where
                 workers.extend(spawned.ok());
             }
             drop(done_tx);
+            // Without a single worker thread (the system refused them all), inputs run here.
+            let inline = workers.is_empty();
+            let mut ready = std::collections::VecDeque::new();
 
             loop {
                 if summary.stopped.is_none() && self.cancel.is_cancelled() {
@@ -340,7 +344,7 @@ where
                 }
                 // Start what may be started now, in input order.
                 let mut wake_at = None;
-                while summary.stopped.is_none() && !exhausted && !workers.is_empty() {
+                while summary.stopped.is_none() && !exhausted {
                     let now = Instant::now();
                     let (allowed, paused) = {
                         let t = lock_throttle(&throttle);
@@ -357,14 +361,18 @@ where
                         exhausted = true;
                         break;
                     };
-                    if work_tx.send((next_index, item)).is_err() {
+                    if inline {
+                        let (outcome, used) = send_one(client, &item);
+                        ready.push_back((next_index, outcome, used));
+                    } else if work_tx.send((next_index, item)).is_err() {
                         break;
                     }
                     next_index += 1;
                     in_flight += 1;
-                    next_start = spacing.map(|gap| next_start.map_or(now, |t| t.max(now)) + gap);
+                    next_start =
+                        spacing.map(|gap| later(next_start.map_or(now, |t| t.max(now)), gap));
                 }
-                let over = summary.stopped.is_some() || exhausted || workers.is_empty();
+                let over = summary.stopped.is_some() || exhausted;
                 if in_flight == 0 && over {
                     break;
                 }
@@ -375,7 +383,11 @@ where
                         at.saturating_duration_since(Instant::now())
                     })
                     .min(Duration::from_millis(50));
-                let (index, outcome, used) = match done_rx.recv_timeout(nap) {
+                let finished = match ready.pop_front() {
+                    Some(finished) => Ok(finished),
+                    None => done_rx.recv_timeout(nap),
+                };
+                let (index, outcome, used) = match finished {
                     Ok(finished) => finished,
                     Err(mpsc::RecvTimeoutError::Timeout) => continue,
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -400,7 +412,7 @@ where
                                 ErrorKind::RateLimited | ErrorKind::AtCapacity
                             ) =>
                         {
-                            t.cut(e.retry_after());
+                            t.cut(e.retry_after().map(|w| w.min(client.max_retry_wait())));
                         }
                         Err(_) => t.successes = 0,
                     }
@@ -442,6 +454,10 @@ where
         if let Some(payload) = panicked {
             std::panic::resume_unwind(payload);
         }
+        if exhausted || total == Some(next_index) {
+            // Every input was started: nothing was cut short, whatever came last.
+            summary.stopped = None;
+        }
         summary.not_started_from = summary.stopped.map(|_| next_index);
         summary
     }
@@ -476,7 +492,7 @@ impl Throttle {
         }
         self.successes = 0;
         if let Some(wait) = wait {
-            let until = now + wait;
+            let until = later(now, wait);
             self.pause_until = Some(self.pause_until.map_or(until, |p| p.max(until)));
         }
     }
@@ -520,52 +536,25 @@ fn work<T: BatchItem>(
     loop {
         let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
         let Ok((index, item)) = job else { return };
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| item.send(client)));
-        let used = match &outcome {
-            Ok(Ok(output)) => T::meta(output).credits,
-            Ok(Err(e)) => e.credits(),
-            Err(_) => None,
-        }
-        .unwrap_or(0.0);
+        let (outcome, used) = send_one(client, &item);
         if done.send((index, outcome, used)).is_err() {
             return;
         }
     }
 }
 
-/// An attempt observer, as a batch worker installs it.
-type Observer = Arc<dyn Fn(&Attempt) + Send + Sync>;
-
-thread_local! {
-    /// The observer of this thread's calls, if a batch worker installed one.
-    static OBSERVER: RefCell<Option<Observer>> = const { RefCell::new(None) };
-}
-
-/// Installs an observer for this thread's calls until dropped.
-struct Watch;
-
-impl Watch {
-    fn install(observer: Observer) -> Watch {
-        OBSERVER.with(|o| *o.borrow_mut() = Some(observer));
-        Watch
+/// Sends one input, catching a panic (re-raised on the caller's thread), with the credits
+/// it used.
+fn send_one<T: BatchItem>(
+    client: &Client,
+    item: &T,
+) -> (std::thread::Result<Result<T::Output, Error>>, f64) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| item.send(client)));
+    let used = match &outcome {
+        Ok(Ok(output)) => T::meta(output).credits,
+        Ok(Err(e)) => e.credits(),
+        Err(_) => None,
     }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        OBSERVER.with(|o| *o.borrow_mut() = None);
-    }
-}
-
-/// Whether a batch is watching this thread's calls (so the funnel builds its report).
-pub(crate) fn watched() -> bool {
-    OBSERVER.with(|o| o.borrow().is_some())
-}
-
-/// Tells this thread's batch, if any, about an attempt.
-pub(crate) fn notify(attempt: &Attempt) {
-    let observer = OBSERVER.with(|o| o.borrow().clone());
-    if let Some(observer) = observer {
-        observer(attempt);
-    }
+    .unwrap_or(0.0);
+    (outcome, used)
 }

@@ -150,7 +150,10 @@ impl Client {
     /// A client without a key, for the public endpoints (status API, profile catalogue).
     pub(crate) fn keyless(base_url: &str) -> Result<Client, Error> {
         let root = normalize_base_url(base_url)?;
-        let settings = Settings::default();
+        let mut settings = Settings::default();
+        if root.starts_with("http://") {
+            settings.proxy = ProxyChoice::None;
+        }
         let agent = settings.agent(None);
         Ok(Client::assemble(None, root, settings, agent))
     }
@@ -198,6 +201,11 @@ impl Client {
         &self.inner.user_agent
     }
 
+    /// The longest wait the client sleeps before a retry ([`ClientBuilder::max_retry_wait`]).
+    pub fn max_retry_wait(&self) -> Duration {
+        self.inner.retry.max_wait
+    }
+
     /// The path the auto engine is called at (default [`DEFAULT_AUTO_PATH`]).
     pub fn auto_path(&self) -> &str {
         &self.inner.auto_path
@@ -233,49 +241,56 @@ impl Client {
             .unwrap_or_else(|| server_timeout.unwrap_or(DEFAULT_TASK_TIMEOUT) + TIMEOUT_MARGIN)
     }
 
-    /// The funnel, decoding step: sends `call` and decodes a success body as JSON.
+    /// The funnel for JSON answers: sends `call` and decodes a success body as `T`.
     pub(crate) fn call_json<T: DeserializeOwned>(
         &self,
         call: &Call<'_>,
     ) -> Result<(T, Meta), Error> {
-        let reply = self.call(call)?;
-        match serde_json::from_slice::<T>(&reply.body) {
-            Ok(value) => Ok((value, reply.meta)),
-            Err(e) => Err(self.decode_failure(call, &reply, e)),
-        }
+        self.call(call, |reply| {
+            match serde_json::from_slice::<T>(&reply.body) {
+                Ok(value) => Ok((value, reply.meta)),
+                Err(e) => Err(decode_error(&call.describe(), &reply, e)),
+            }
+        })
     }
 
-    /// The error for a 2xx answer that could not be decoded: FourA acted, so a task it was
-    /// asked to create may exist.
-    pub(crate) fn decode_failure(
+    /// The funnel: every request to FourA goes through here. Each attempt adds the
+    /// credentials, sends with what is left of the call's one deadline, reads the body with a
+    /// limit, turns anything but a 2xx into an [`Error`], and decodes the answer with
+    /// `decode`; failures are scrubbed of the key, and retried while the rules and the
+    /// deadline allow (README "Retries and the deadline").
+    pub(crate) fn call<T>(
         &self,
         call: &Call<'_>,
-        reply: &Reply,
-        e: serde_json::Error,
-    ) -> Error {
-        let mut err = self.scrub(decode_error(&call.describe(), reply, e).with_sent(true));
-        err.set_attempts(reply.meta.attempts);
-        if call.creates_task {
-            err.mark_maybe_created();
+        decode: impl Fn(Reply) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        if call.options.timeout.is_some_and(|t| t.is_zero()) {
+            return Err(Error::invalid_request(
+                "call_timeout",
+                "must be more than zero",
+            ));
         }
-        err
-    }
-
-    /// The funnel: every request to FourA goes through here. It adds the credentials, sends
-    /// with what is left of the call's one deadline, reads the body with a limit, turns
-    /// anything but a 2xx into an [`Error`] from which the key has been scrubbed, and retries
-    /// what may be retried while the deadline allows (resilience rules: README "Retries").
-    pub(crate) fn call(&self, call: &Call<'_>) -> Result<Reply, Error> {
         let started = Instant::now();
         let budget = call
             .options
             .timeout
-            .unwrap_or_else(|| self.call_timeout(call.server_timeout));
-        let deadline = started + budget;
+            .unwrap_or_else(|| self.call_timeout(call.server_timeout))
+            .min(FOREVER);
+        let deadline = later(started, budget);
         let max_retries = call
             .options
             .max_retries
             .unwrap_or(self.inner.retry.max_retries);
+        // Time a retry needs left after its wait. A task creation must have room for FourA's
+        // whole work, or the retry itself could end ambiguous (and maybe_created).
+        let reserve = if call.creates_task {
+            call.server_timeout
+                .unwrap_or(DEFAULT_TASK_TIMEOUT)
+                .min(budget / 2)
+                .max(MIN_ATTEMPT_TIME)
+        } else {
+            MIN_ATTEMPT_TIME
+        };
         let mut attempt = 0;
         let mut previous: Option<Error> = None;
         loop {
@@ -284,20 +299,26 @@ impl Client {
             if let Some(err) = previous.take() {
                 // The wait ran (nearly) to the deadline: FourA's last answer is the truer
                 // error than a timeout of an attempt that could not be made.
-                if remaining < MIN_ATTEMPT_TIME {
+                if remaining < reserve {
                     return Err(self.give_up(call, err, attempt - 1, None));
                 }
             }
-            match self.exchange(call, remaining, budget) {
-                Ok(mut reply) => {
+            let outcome = self
+                .exchange(call, remaining, budget)
+                .and_then(|mut reply| {
                     reply.meta.attempts = attempt;
-                    self.report(call, attempt, started, Ok(&reply), None);
-                    return Ok(reply);
+                    let status = reply.status;
+                    let request_id = reply.meta.request_id.clone();
+                    decode(reply).map(|value| (value, status, request_id))
+                });
+            match outcome {
+                Ok((value, status, request_id)) => {
+                    self.report(call, attempt, started, Ok((status, request_id)), None);
+                    return Ok(value);
                 }
                 Err(err) => {
                     let err = self.scrub(err);
-                    let decision = self.decide(call, &err, attempt, max_retries, deadline);
-                    match decision {
+                    match self.decide(call, &err, attempt, max_retries, deadline, reserve) {
                         Decision::Retry(wait) => {
                             self.report(call, attempt, started, Err(&err), Some(wait));
                             std::thread::sleep(wait);
@@ -340,6 +361,7 @@ impl Client {
         attempt: u32,
         max_retries: u32,
         deadline: Instant,
+        reserve: Duration,
     ) -> Decision {
         if attempt > max_retries || !worth_retrying(err, call.creates_task) {
             return Decision::GiveUp(None);
@@ -355,7 +377,7 @@ impl Client {
             None => backoff(attempt).max(floor).min(max_wait),
         };
         // A retry is worth starting only with time left for an attempt after the wait.
-        if Instant::now() + wait + MIN_ATTEMPT_TIME >= deadline {
+        if later(Instant::now(), wait + reserve) >= deadline {
             return Decision::GiveUp(Some(wait));
         }
         Decision::Retry(wait)
@@ -366,15 +388,15 @@ impl Client {
         call: &Call<'_>,
         attempt: u32,
         started: Instant,
-        outcome: Result<&Reply, &Error>,
+        outcome: Result<(u16, Option<String>), &Error>,
         wait: Option<Duration>,
     ) {
-        let watched = crate::batch::watched();
+        let watched = watched();
         if self.inner.hook.is_none() && !watched {
             return;
         }
         let (status, error, request_id) = match outcome {
-            Ok(reply) => (Some(reply.status), None, reply.meta.request_id.clone()),
+            Ok((status, request_id)) => (Some(status), None, request_id),
             Err(e) => (
                 e.status(),
                 Some(e.kind()),
@@ -395,7 +417,7 @@ impl Client {
             hook(&report);
         }
         if watched {
-            crate::batch::notify(&report);
+            notify(&report);
         }
     }
 
@@ -429,13 +451,17 @@ impl Client {
         let what = Exchange {
             call,
             url: &url,
-            timeout: budget,
+            budget,
             limit: inner.max_response_bytes,
         };
         if remaining.is_zero() {
             return Err(what.out_of_time());
         }
-        let timeout = remaining;
+        // The connect timeout ends inside the attempt's time, so that a connect that runs out
+        // of time says so (nothing was sent) instead of ending as an ambiguous overall timeout.
+        let connect = inner
+            .connect_timeout
+            .min(remaining.saturating_sub(Duration::from_millis(1)));
 
         // The header value is built in a wiped buffer; `HeaderValue` then holds the one copy
         // this crate cannot wipe (see `ApiKey`'s docs).
@@ -469,7 +495,8 @@ impl Client {
                 }
                 request
                     .config()
-                    .timeout_global(Some(timeout))
+                    .timeout_global(Some(remaining))
+                    .timeout_connect(Some(connect))
                     .build()
                     .call()
             }
@@ -485,7 +512,8 @@ impl Client {
                 let body = call.body.as_deref().unwrap_or(b"{}");
                 request
                     .config()
-                    .timeout_global(Some(timeout))
+                    .timeout_global(Some(remaining))
+                    .timeout_connect(Some(connect))
                     .build()
                     .send(body)
             }
@@ -502,8 +530,11 @@ impl Client {
             // Sized from Content-Length up front: a doubling Vec would hold two copies of a
             // large page while it grows.
             let limit = inner.max_response_bytes;
+            // A claimed length that cannot be reserved (a lying server) is not an abort:
+            // the read then grows the buffer as bytes really arrive, up to the limit.
             let expected = response.body().content_length().unwrap_or(0).min(limit);
-            let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+            let mut body = Vec::new();
+            let _ = body.try_reserve_exact(usize::try_from(expected).unwrap_or(0));
             let read = response
                 .body_mut()
                 .with_config()
@@ -801,7 +832,19 @@ impl ClientBuilder {
             settings.auto_path = path.to_owned();
         }
         let mut proxy = None;
-        if let Some(choice) = self.proxy {
+        // Over plain http the key is cleartext: it may go to the loopback host and nowhere
+        // else, so a proxy from the environment is not used and an explicit one is refused.
+        let cleartext = root.starts_with("http://");
+        if cleartext && matches!(self.proxy, Some(ProxyChoice::Url(_))) {
+            return Err(Error::invalid_config(
+                "proxy",
+                "cannot be used with a plain http:// base URL: the proxy would see the key in cleartext",
+            ));
+        }
+        if cleartext {
+            settings.proxy = ProxyChoice::None;
+        }
+        if let Some(choice) = self.proxy.filter(|_| !cleartext) {
             if let ProxyChoice::Url(url) = &choice {
                 proxy = Some(ureq::Proxy::new(url).map_err(|e| {
                     // The URL may hold credentials, so it is not repeated in the error.
@@ -884,11 +927,8 @@ impl Settings {
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
+            // Each request sets its own overall timeout from its call's deadline.
             .timeout_connect(Some(self.connect_timeout))
-            .timeout_global(Some(
-                self.timeout
-                    .unwrap_or(DEFAULT_TASK_TIMEOUT + TIMEOUT_MARGIN),
-            ))
             .user_agent(self.user_agent.as_str())
             .max_idle_connections_per_host(self.pool_size)
             .max_idle_connections(self.pool_size.max(10))
@@ -1031,8 +1071,53 @@ pub(crate) struct Reply {
 struct Exchange<'a, 'c> {
     call: &'a Call<'c>,
     url: &'a str,
-    timeout: Duration,
+    /// The whole call's time, for messages.
+    budget: Duration,
     limit: u64,
+}
+
+/// The longest span the client computes with: longer timeouts and waits (a `Retry-After` of
+/// 2^64 seconds, `Duration::MAX`) are treated as this long, so no instant overflows.
+const FOREVER: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// `t + d`, with `d` capped at [`FOREVER`].
+pub(crate) fn later(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d.min(FOREVER)).unwrap_or(t)
+}
+
+/// An observer of this thread's attempts, installed by a batch worker (the batch hears about
+/// throttling even on attempts the client retries by itself).
+pub(crate) type Observer = Arc<dyn Fn(&Attempt) + Send + Sync>;
+
+thread_local! {
+    static OBSERVER: std::cell::RefCell<Option<Observer>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps an [`Observer`] installed on this thread until dropped.
+pub(crate) struct Watch;
+
+impl Watch {
+    pub(crate) fn install(observer: Observer) -> Watch {
+        OBSERVER.with(|o| *o.borrow_mut() = Some(observer));
+        Watch
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        OBSERVER.with(|o| *o.borrow_mut() = None);
+    }
+}
+
+fn watched() -> bool {
+    OBSERVER.with(|o| o.borrow().is_some())
+}
+
+fn notify(attempt: &Attempt) {
+    let observer = OBSERVER.with(|o| o.borrow().clone());
+    if let Some(observer) = observer {
+        observer(attempt);
+    }
 }
 
 /// Whether the funnel tries again.
@@ -1135,7 +1220,7 @@ impl Exchange<'_, '_> {
                 "no complete answer to {} {} within {:?}",
                 self.call.method.as_str(),
                 self.call.path,
-                self.timeout
+                self.budget
             ),
         )
     }
@@ -1145,7 +1230,7 @@ impl Exchange<'_, '_> {
         let (kind, detail) = match &e {
             ureq::Error::Timeout(_) => (
                 ErrorKind::Timeout,
-                format!("no complete answer to {what} within {:?}", self.timeout),
+                format!("no complete answer to {what} within {:?}", self.budget),
             ),
             ureq::Error::Io(io)
                 if matches!(
@@ -1155,7 +1240,7 @@ impl Exchange<'_, '_> {
             {
                 (
                     ErrorKind::Timeout,
-                    format!("no complete answer to {what} within {:?}", self.timeout),
+                    format!("no complete answer to {what} within {:?}", self.budget),
                 )
             }
             ureq::Error::BodyExceedsLimit(_) => (
@@ -1190,11 +1275,13 @@ impl Exchange<'_, '_> {
                 ),
             ),
         };
-        // A certificate or handshake failure will fail the same way again.
+        // A certificate or handshake failure will fail the same way again. rustls failures
+        // reach us as I/O errors of kind InvalidData; the TLS variants cover the rest.
         let variant = format!("{e:?}");
         let tls = ["Tls", "Rustls", "NativeTls", "Pem", "Der"]
             .iter()
-            .any(|v| variant.starts_with(v));
+            .any(|v| variant.starts_with(v))
+            || matches!(&e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData);
         let err = if tls {
             Error::new(kind, detail).permanent()
         } else {
@@ -1224,8 +1311,11 @@ pub(crate) fn decode_error(what: &str, reply: &Reply, e: serde_json::Error) -> E
             format!("the answer to {what} is not JSON: \"{snippet}\"")
         }
     };
+    // FourA answered (2xx), so it acted: a task it was asked to create may exist.
     Error::new(ErrorKind::Decode, detail)
         .with_meta(reply.meta.clone())
+        .with_status(reply.status)
+        .with_sent(true)
         .with_source(e)
 }
 

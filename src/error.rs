@@ -222,6 +222,12 @@ impl Error {
         &self.inner.detail
     }
 
+    /// Records the HTTP status of the answer the error came from.
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+
     /// Marks whether the request may have reached the server.
     pub(crate) fn with_sent(mut self, sent: bool) -> Self {
         self.inner.sent = sent;
@@ -266,11 +272,12 @@ impl Error {
         let parsed = ErrorBody::parse(body);
         // A plan refusal is named by the body's `reason` or, when the body changes shape, by
         // the `X-FourA-Limit` header alone (foura-api.md §4.3); it wins over the status.
+        let is_plan = |r: &String| r.starts_with("plan_limit_");
         let plan_limit = parsed
             .reason
             .clone()
-            .or_else(|| meta.limit.clone())
-            .filter(|r| r.starts_with("plan_limit_"));
+            .filter(is_plan)
+            .or_else(|| meta.limit.clone().filter(is_plan));
         let kind = match status {
             _ if plan_limit.is_some() => ErrorKind::PlanLimit,
             300..=399 => ErrorKind::UnexpectedRedirect,
@@ -378,6 +385,23 @@ impl Error {
         if let Some(body) = inner.body.as_mut() {
             scrub_value(body, secret);
         }
+        // A source (a JSON error quoting the answer, say) may hold the key too: anywhere in
+        // its chain, and in its Debug as well as its Display.
+        let mut leaks = false;
+        let mut next = inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static));
+        while let Some(source) = next {
+            leaks |= source.to_string().contains(secret) || format!("{source:?}").contains(secret);
+            next = source.source();
+        }
+        if leaks {
+            if let Some(source) = inner.source.take() {
+                let text = source.to_string().replace(secret, "<redacted>");
+                inner.source = Some(Box::new(Scrubbed(text)));
+            }
+        }
         self
     }
 
@@ -407,8 +431,10 @@ impl Error {
         self.inner.meta.request_id.as_deref()
     }
 
-    /// How long FourA asked the caller to wait: the body's `retryAfter` (seconds), else the
-    /// `Retry-After` header (seconds or an HTTP-date).
+    /// How long to wait before trying again: what FourA asked for — the body's `retryAfter`
+    /// or `retry_after_seconds` (seconds), else the `Retry-After` header (seconds or an
+    /// HTTP-date) — or, when FourA asked nothing and a retry did not fit in the call's
+    /// deadline, the backoff the client would have waited.
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
     }
@@ -702,6 +728,18 @@ fn status_line(status: u16) -> String {
     }
 }
 
+/// A source error whose text held the key, kept as that text with the key removed.
+#[derive(Debug)]
+struct Scrubbed(String);
+
+impl fmt::Display for Scrubbed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Scrubbed {}
+
 /// FourA's rate-limit figures from a `429` or `503` body (foura-api.md §3.9), read with
 /// [`Error::rate_limit`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -773,7 +811,9 @@ pub(crate) fn seconds(v: Option<&Value>) -> Option<Duration> {
         Value::String(s) => s.trim().parse::<f64>().ok()?,
         _ => return None,
     };
-    (secs.is_finite() && (0.0..1e9).contains(&secs)).then(|| Duration::from_secs_f64(secs))
+    // A wait too long to represent is still a wait: cap it (at about 30 years) rather than
+    // drop it, or a client would retry at once what FourA asked to leave alone.
+    (secs >= 0.0 && !secs.is_nan()).then(|| Duration::from_secs_f64(secs.min(1e9)))
 }
 
 /// Drops `<…>` tags so an HTML error page reads as its text.

@@ -124,7 +124,10 @@ impl ApiKey {
             Ok(value) => Self::new(value).map_err(|e| {
                 Error::new(
                     ErrorKind::InvalidKey,
-                    format!("{API_KEY_ENV} is set but unusable: {}", e.detail()),
+                    format!(
+                        "{API_KEY_ENV} is set but unusable: {}; {WHERE_KEYS_LIVE}",
+                        e.detail()
+                    ),
                 )
             }),
             Err(std::env::VarError::NotPresent) => Err(Error::new(
@@ -144,7 +147,7 @@ impl ApiKey {
     }
 
     /// The key's non-secret prefix, e.g. `fk_live_`: everything up to and including the
-    /// second `_`, shown only when at least eight characters of the key remain hidden.
+    /// second `_`, when that is within the first 16 characters and something follows it.
     /// Returns `""` for keys without such a prefix.
     ///
     /// ```
@@ -156,7 +159,7 @@ impl ApiKey {
         let s = self.secret.as_str();
         let mut underscores = s.match_indices('_').map(|(i, _)| i);
         match (underscores.next(), underscores.next()) {
-            (Some(_), Some(second)) if s.len() - (second + 1) >= 8 && second < 16 => &s[..=second],
+            (Some(_), Some(second)) if second < 16 && second + 1 < s.len() => &s[..=second],
             _ => "",
         }
     }
@@ -193,13 +196,15 @@ mod tests {
         for k in [
             "k_x",
             "abc",
-            "a_b_c",
-            "fk_live_short",
+            "fk_live_",
             "averyveryverylongprefix_x_0123456789",
         ] {
             let key = ApiKey::new(k).unwrap();
             assert_eq!(format!("{key:?}"), "ApiKey(\"…\")", "{k}");
         }
+        // The founding document's own short example still shows its prefix.
+        let key = ApiKey::new("fk_live_a1b2c3").unwrap();
+        assert_eq!(format!("{key:?}"), "ApiKey(\"fk_live_…\")");
     }
 
     #[test]

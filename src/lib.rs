@@ -69,6 +69,7 @@ mod meta;
 mod resolve;
 mod tasks;
 mod time;
+mod wire;
 
 #[cfg(feature = "mock")]
 pub mod mock;

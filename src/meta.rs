@@ -2,10 +2,11 @@
 
 use std::time::Duration;
 
-/// Response metadata FourA sends in headers (foura-api.md §3.8), read case-insensitively.
+/// What is known about a call beyond its body: the headers FourA sends (foura-api.md §3.8,
+/// read case-insensitively) and the number of attempts the client made.
 ///
-/// Every field is optional: older gateways, proxies that strip headers, and requests that died
-/// before reaching FourA's backend send none of them.
+/// Every header field is optional: older gateways, proxies that strip headers, and requests
+/// that died before reaching FourA's backend send none of them.
 ///
 /// ```
 /// # fn demo(task: &foura::Task) {

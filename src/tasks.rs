@@ -224,7 +224,7 @@ impl TaskRequest {
     /// one millisecond; `proxyCountry` not two ASCII letters; a header name that is not an
     /// HTTP token or a value with control characters.
     pub fn validate(&self) -> Result<(), Error> {
-        check_target_url("url", &self.url)?;
+        crate::wire::check_target_url("url", &self.url)?;
         if let TaskType::Other(t) = &self.task_type {
             if t.is_empty()
                 || !t
@@ -251,12 +251,6 @@ impl TaskRequest {
                 ));
             }
         }
-        if self.options.timeout.is_some_and(|t| t.is_zero()) {
-            return Err(Error::invalid_request(
-                "call_timeout",
-                "must be more than zero",
-            ));
-        }
         if let Some(t) = self.timeout {
             if t.as_millis() == 0 {
                 return Err(Error::invalid_request("timeout", "must be at least 1 ms"));
@@ -275,7 +269,7 @@ impl TaskRequest {
             }
         }
         for (name, value) in &self.headers {
-            check_header("headers", name, value)?;
+            crate::wire::check_header("headers", name, value)?;
         }
         Ok(())
     }
@@ -347,54 +341,6 @@ impl Serialize for HeaderObject<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
     }
-}
-
-/// Checks that a target URL is an absolute `http(s)` URL with a host.
-pub(crate) fn check_target_url(field: &str, url: &str) -> Result<(), Error> {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        &url[8..]
-    } else if lower.starts_with("http://") {
-        &url[7..]
-    } else {
-        return Err(Error::invalid_request(
-            field,
-            "must be an absolute URL starting with http:// or https://",
-        ));
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or("");
-    if host.is_empty() || host.starts_with(':') {
-        return Err(Error::invalid_request(field, "has no host"));
-    }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid_request(
-            field,
-            "contains whitespace or control characters (percent-encode them)",
-        ));
-    }
-    Ok(())
-}
-
-/// Checks a request header: the name an HTTP token, the value free of control characters.
-pub(crate) fn check_header(field: &str, name: &str, value: &str) -> Result<(), Error> {
-    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if name.is_empty() || !name.chars().all(token) {
-        return Err(Error::invalid_request(
-            field,
-            format_args!(
-                "has a header name that is not an HTTP token: {:?}",
-                crate::error::sanitize(name, 40)
-            ),
-        ));
-    }
-    if value.chars().any(|c| c.is_control() && c != '\t') {
-        return Err(Error::invalid_request(
-            field,
-            format_args!("header {name} has a value with control characters"),
-        ));
-    }
-    Ok(())
 }
 
 /// A FourA task, as `POST /api/v1/tasks` and `GET /api/v1/tasks` return it.
@@ -507,11 +453,9 @@ fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error>
 }
 
 fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Number(n)) => n.as_f64(),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
+    Ok(Option::<Value>::deserialize(d)?
+        .as_ref()
+        .and_then(crate::wire::lenient_number))
 }
 
 fn lenient_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {

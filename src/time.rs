@@ -69,7 +69,8 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
     if parts.next()? != "GMT" || parts.next().is_some() {
         return None;
     }
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+    // Years outside this range are not dates a server means, and would overflow the arithmetic.
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 || !(1..=9999).contains(&year) {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + sec)
@@ -108,6 +109,10 @@ mod tests {
         );
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"), None);
         assert_eq!(parse_http_date("garbage"), None);
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 300000000000 08:49:37 GMT"),
+            None
+        );
         let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
         assert_eq!(rfc3339(t), "1994-11-06T08:49:37Z");
     }

@@ -419,3 +419,50 @@ fn a_panicking_item_panics_the_caller_instead_of_hanging() {
         Some(&"boom from a user's BatchItem")
     );
 }
+
+#[test]
+fn a_huge_wait_pauses_the_batch_no_longer_than_max_retry_wait() {
+    let server = MockServer::start();
+    let c = Client::builder()
+        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .max_retry_wait(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    server.push_fault(
+        Fault::json(
+            429,
+            &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "retryAfter": 3600}}),
+        )
+        .header("Retry-After", "18446744073709551615"),
+    );
+    let started = std::time::Instant::now();
+    let batch = c.batch((0..3).map(task)).concurrency(1).run();
+    assert_eq!(batch.results.len(), 3);
+    assert!(batch.results[0].is_err() && batch.results[1..].iter().all(Result::is_ok));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_stop_after_every_input_started_reports_nothing_unstarted() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let cancel = CancelToken::new();
+    let stopper = cancel.clone();
+    let summary = c
+        .batch((0..3).map(task))
+        .concurrency(1)
+        .cancel_token(cancel)
+        .for_each(|index, _| {
+            if index == 2 {
+                stopper.cancel();
+            }
+        });
+    assert_eq!(summary.done, 3);
+    assert_eq!((summary.stopped, summary.not_started_from), (None, None));
+}

@@ -828,3 +828,115 @@ fn public_endpoints_send_no_key() {
         "same base URL rules"
     );
 }
+
+#[test]
+fn the_plan_limit_header_wins_over_another_body_reason() {
+    let server = MockServer::start();
+    server.push_fault(
+        Fault::json(429, &json!({"error": "Quota", "reason": "quota"}))
+            .header("X-FourA-Limit", "plan_limit_credits"),
+    );
+    let err = client(&server)
+        .single(&SingleRequest::get("https://e.com"))
+        .unwrap_err();
+    assert_eq!(
+        (err.kind(), err.plan_limit()),
+        (ErrorKind::PlanLimit, Some("credits"))
+    );
+}
+
+#[test]
+fn a_flat_proxy_answer_whose_json_page_has_a_status_key_stays_flat() {
+    let server = MockServer::start();
+    server.push_fault(Fault::json(200, &json!({"status": 200, "headers": [], "data": {"status": "ok", "items": [1, 2]}, "proxy": "4DZ3VE"})));
+    let page = client(&server)
+        .proxy(&ProxyRequest::new(
+            SingleRequest::get("https://e.com/api").try_json_data(true),
+        ))
+        .unwrap();
+    assert_eq!(page.status, 200);
+    assert_eq!(page.json().unwrap()["status"], "ok");
+    assert_eq!(page.json().unwrap()["items"], json!([1, 2]));
+    assert!(page.extra.is_empty(), "{:?}", page.extra);
+}
+
+#[test]
+fn oddly_typed_fields_are_kept_not_dropped() {
+    let server = MockServer::start();
+    let c = client(&server);
+    server.push_fault(Fault::json(200, &json!({"status": 200, "headers": {}, "body": "x",
+        "cookies": [{"name": "n", "value": 42, "expires": "Thu, 01 Jan 2027 00:00:00 GMT", "secure": "yes"}, "not a cookie"],
+        "userAgent": ["odd"]})));
+    let page = c.browser(&BrowserRequest::new("https://e.com")).unwrap();
+    assert_eq!(page.cookies.len(), 1);
+    let cookie = &page.cookies[0];
+    assert_eq!((cookie.name.as_str(), cookie.value.as_str()), ("n", "42"));
+    assert_eq!(cookie.expires, None);
+    assert_eq!(cookie.extra["expires"], "Thu, 01 Jan 2027 00:00:00 GMT");
+    assert_eq!(cookie.extra["secure"], "yes");
+    assert_eq!(page.user_agent, None);
+    assert_eq!(page.extra["userAgent"], json!(["odd"]));
+
+    server.push_fault(Fault::json(
+        200,
+        &json!({"status": "n/a", "headers": [], "data": "x", "exitClass": {"x": 1}}),
+    ));
+    let page = c.single(&SingleRequest::get("https://e.com")).unwrap();
+    assert_eq!(page.status, 0);
+    assert_eq!(page.extra["status"], "n/a");
+    assert_eq!(page.extra["exitClass"], json!({"x": 1}));
+
+    server.push_fault(Fault::json(
+        200,
+        &json!({"default": {"id": "chrome"}, "profiles": null}),
+    ));
+    let catalogue = c.profiles().unwrap();
+    assert_eq!(catalogue.default, None);
+    assert_eq!(catalogue.extra["default"]["id"], "chrome");
+
+    server.push_fault(Fault::json(200, &json!({"overall": null, "services": [{"slug": "api", "daily": null}, 7], "active_incidents": null})));
+    let status = foura::service_status_at(&server.url()).unwrap();
+    assert_eq!(status.overall, "");
+    assert_eq!(status.services.len(), 1);
+    assert!(status.services[0].daily.is_empty());
+    assert!(status.active_incidents.is_empty());
+}
+
+#[test]
+fn the_attempt_hook_sees_an_engine_failure_as_a_failure() {
+    use std::sync::{Arc, Mutex};
+    let server = MockServer::start();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let c = Client::builder()
+        .api_key(ApiKey::new(MockServer::ENGINE_KEY).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .on_attempt(move |a| log.lock().unwrap().push((a.status, a.error)))
+        .build()
+        .unwrap();
+    server.push_fault(Fault::json(
+        200,
+        &json!({"status": 0, "error": "Download failed"}),
+    ));
+    assert_eq!(
+        c.single(&SingleRequest::get("https://e.com"))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::EngineFailed
+    );
+    server.push_fault(Fault::status(200, "<html>not json</html>"));
+    assert_eq!(
+        c.single(&SingleRequest::get("https://e.com"))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Decode
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            (Some(200), Some(ErrorKind::EngineFailed)),
+            (Some(200), Some(ErrorKind::Decode))
+        ]
+    );
+}

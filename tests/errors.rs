@@ -250,3 +250,40 @@ fn errors_are_std_errors_that_cross_threads() {
     let handle = std::thread::spawn(move || boxed.to_string());
     assert!(handle.join().unwrap().contains("500"));
 }
+
+#[test]
+fn absurd_retry_after_values_neither_panic_nor_hang() {
+    let server = MockServer::start();
+    let client = single_shot(&server);
+    server.push_fault(
+        Fault::json(429, &json!({"error": "slow down"}))
+            .header("Retry-After", "18446744073709551615"),
+    );
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert!(err.retry_after().unwrap() > Duration::from_secs(1 << 40));
+    server.push_fault(
+        Fault::json(429, &json!({"error": "slow down"}))
+            .header("Retry-After", "Sun, 06 Nov 300000000000 08:49:37 GMT"),
+    );
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.retry_after(), None, "not a date a server means");
+    // With retries on, a huge wait returns at once instead of sleeping.
+    let retrying = Client::builder()
+        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .build()
+        .unwrap();
+    server.push_fault(Fault::json(429, &json!({"error": {"retryAfter": 1e300}})));
+    let started = std::time::Instant::now();
+    let err = retrying
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!((err.kind(), err.attempts()), (ErrorKind::RateLimited, 1));
+}

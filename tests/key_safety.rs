@@ -31,17 +31,16 @@ fn api_key_debug_is_pinned() {
 
 #[test]
 fn client_and_builder_debug_show_settings_not_the_key() {
-    let server = MockServer::start();
     let builder = Client::builder()
         .api_key(ApiKey::new(KEY).unwrap())
-        .base_url(server.url())
+        .base_url("https://eu.api.foura.ai")
         .proxy(Some("http://user:proxypass@127.0.0.1:3128"));
     let text = format!("{builder:?} {builder:#?}");
     assert_clean("ClientBuilder", &text);
     let client = builder.build().unwrap();
     let text = format!("{client:?} {client:#?}");
     assert_clean("Client", &text);
-    assert!(text.contains(&server.url()), "{text}");
+    assert!(text.contains("https://eu.api.foura.ai"), "{text}");
     assert!(text.contains("connect_timeout"), "{text}");
     assert!(
         !text.contains("proxypass"),
@@ -283,4 +282,89 @@ fn each_api_gets_only_its_own_credential_header() {
             &format!("{public:?} {}", public.body_text()),
         );
     }
+}
+
+/// A minimal HTTP proxy on loopback that records the first bytes of every connection.
+fn recording_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(500)));
+            let mut buf = [0u8; 4096];
+            if let Ok(n) = stream.read(&mut buf) {
+                log.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn no_proxy_ever_sees_the_key_in_cleartext() {
+    let server = MockServer::start();
+    let (proxy, seen) = recording_proxy();
+    // An explicit proxy with a plain-http base is refused before anything is sent.
+    let err = Client::builder()
+        .api_key(ApiKey::new(KEY).unwrap())
+        .base_url(server.url())
+        .proxy(Some(&proxy))
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+    assert!(err.to_string().contains("cleartext"), "{err}");
+    // A proxy from the environment is ignored for a plain-http base: the request goes
+    // straight to the loopback host. (This binary's other tests build their clients with
+    // an explicit `proxy(None)`, so setting the variable here cannot reroute them.)
+    // SAFETY: no other test in this binary reads ALL_PROXY.
+    unsafe { std::env::set_var("ALL_PROXY", &proxy) };
+    let client = Client::builder()
+        .api_key(ApiKey::new(KEY).unwrap())
+        .base_url(server.url())
+        .build();
+    // SAFETY: as above.
+    unsafe { std::env::remove_var("ALL_PROXY") };
+    client
+        .unwrap()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    assert_eq!(
+        server.request_count(),
+        1,
+        "the request went to the loopback host"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(seen.lock().unwrap().is_empty(), "the proxy saw nothing");
+}
+
+#[test]
+fn a_source_error_quoting_the_key_is_redacted_too() {
+    // serde_json quotes the offending value in its message, and the message is the source.
+    let server = MockServer::start();
+    let client = Client::builder()
+        .api_key(ApiKey::new(KEY).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    server.push_fault(Fault::json(
+        200,
+        &json!({"id": "t", "status": "completed", "timing": format!("Bearer {KEY}")}),
+    ));
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    let mut chain = format!("{err} {err:?}");
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        chain += &format!(" {s} {s:?}");
+        source = s.source();
+    }
+    assert!(chain.contains("redacted"), "{chain}");
+    assert_clean("the error's source chain", &chain);
 }

@@ -279,3 +279,126 @@ fn base_url_forms_all_reach_the_same_endpoint() {
         );
     }
 }
+
+/// A TCP server that accepts and then does `behave` with each connection.
+fn tcp_server(behave: fn(std::net::TcpStream)) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || behave(stream));
+        }
+    });
+    format!("https://{addr}")
+}
+
+#[test]
+fn a_tls_failure_is_permanent_and_not_retried() {
+    use std::io::{Read, Write};
+    // An https base pointing at a server that answers the TLS handshake with plain HTTP.
+    let base = tcp_server(|mut s| {
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+    });
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counter = std::sync::Arc::clone(&attempts);
+    let client = Client::builder()
+        .api_key(key())
+        .base_url(&base)
+        .proxy(None)
+        .on_attempt(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    let err = client
+        .single(&foura::SingleRequest::get("https://example.com/"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    assert!(!err.is_retryable(), "{err}");
+    assert_eq!(
+        attempts.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "not retried"
+    );
+}
+
+#[test]
+fn a_connect_that_runs_out_of_time_sent_nothing_so_no_task_may_exist() {
+    use std::io::Read;
+    // Accepts TCP, never answers the TLS handshake: the call's 1 s ends during connect.
+    let base = tcp_server(|mut s| {
+        let mut buf = [0u8; 1024];
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = s.read(&mut buf);
+        std::thread::sleep(Duration::from_secs(5));
+    });
+    let client = Client::builder()
+        .api_key(key())
+        .base_url(&base)
+        .proxy(None)
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(!err.maybe_created(), "nothing was sent: {err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn a_lying_content_length_does_not_abort_the_process() {
+    let server = MockServer::start();
+    server.push_fault(Fault::withhold_body(200, 1 << 40, "{"));
+    let client = Client::builder()
+        .api_key(key())
+        .base_url(server.url())
+        .proxy(None)
+        .timeout(Duration::from_millis(800))
+        .max_response_bytes(1 << 40)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+}
+
+#[test]
+fn absurd_timeouts_and_waits_do_not_overflow() {
+    let server = MockServer::start();
+    let client = Client::builder()
+        .api_key(key())
+        .base_url(server.url())
+        .proxy(None)
+        .timeout(Duration::MAX)
+        .max_retry_wait(Duration::MAX)
+        .build()
+        .unwrap();
+    client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    let request =
+        TaskRequest::new("https://example.com", TaskType::Single).call_timeout(Duration::MAX);
+    client.create_task(&request).unwrap();
+    let err = client
+        .create_task(
+            &TaskRequest::new("https://example.com", TaskType::Single).call_timeout(Duration::ZERO),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(err.to_string().contains("call_timeout"), "{err}");
+    let err = client
+        .single(&foura::SingleRequest::get("https://example.com/").call_timeout(Duration::ZERO))
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::InvalidRequest,
+        "the same rule for every request"
+    );
+}

@@ -135,7 +135,7 @@ impl AutoRequest {
     }
 
     fn check(&self) -> Result<(), Error> {
-        crate::tasks::check_target_url("url", &self.url)?;
+        crate::wire::check_target_url("url", &self.url)?;
         if let Some(method) = &self.method {
             check_method(method)?;
         }
@@ -285,7 +285,7 @@ impl AutoResponse {
             let mut m = Fields(m);
             AutoLadder {
                 rung: m.string("rung").map(Rung::from_wire),
-                solved: m.take("solved").and_then(|v| v.as_bool()),
+                solved: m.boolean("solved"),
                 attempts: m.number("attempts").filter(|n| *n >= 0.0).map(|n| n as u64),
                 credits: m.number("credits"),
                 exit_class: m.string("exitClass"),
@@ -296,13 +296,7 @@ impl AutoResponse {
             let mut s = Fields(s);
             AutoSession {
                 proxy: s.string("proxy"),
-                cookies: match s.take("cookies") {
-                    Some(Value::Array(items)) => items
-                        .into_iter()
-                        .filter_map(|c| serde_json::from_value(c).ok())
-                        .collect(),
-                    _ => Vec::new(),
-                },
+                cookies: Cookie::list_from_wire(s.take("cookies")),
                 user_agent: s.string("userAgent"),
                 extra: s.0,
             }

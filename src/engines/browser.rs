@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{Content, Fields, MAX_TIMEOUT_MS, ResponseHeaders, check_ms};
@@ -15,7 +15,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A browser cookie: what [`BrowserRequest::cookie`] sets, and what the browser and auto
 /// engines return (Chrome DevTools cookie objects; unknown keys kept in `extra`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Cookie {
     /// The cookie's name.
@@ -48,6 +48,34 @@ pub struct Cookie {
 }
 
 impl Cookie {
+    /// Reads a cookie as FourA sends it, keeping every field of an unexpected type in
+    /// `extra` rather than dropping the cookie (the shape is open, foura-api.md §6.11).
+    pub(crate) fn from_wire(value: Value) -> Option<Cookie> {
+        let Value::Object(map) = value else {
+            return None;
+        };
+        let mut f = Fields(map);
+        Some(Cookie {
+            name: f.string("name").unwrap_or_default(),
+            value: f.string("value").unwrap_or_default(),
+            domain: f.string("domain"),
+            path: f.string("path"),
+            expires: f.number("expires"),
+            http_only: f.boolean("httpOnly"),
+            secure: f.boolean("secure"),
+            same_site: f.string("sameSite"),
+            extra: f.0,
+        })
+    }
+
+    /// Reads a list of cookies; `null` or another shape is no cookies.
+    pub(crate) fn list_from_wire(value: Option<Value>) -> Vec<Cookie> {
+        match value {
+            Some(Value::Array(items)) => items.into_iter().filter_map(Cookie::from_wire).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// A cookie with a name and a value.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
         Cookie {
@@ -162,7 +190,7 @@ impl BrowserRequest {
     }
 
     fn check(&self) -> Result<(), Error> {
-        crate::tasks::check_target_url("url", &self.url)?;
+        crate::wire::check_target_url("url", &self.url)?;
         super::check_headers("headers", &self.headers)?;
         if self.cookies.iter().any(|c| c.name.is_empty()) {
             return Err(Error::invalid_request(
@@ -255,13 +283,7 @@ pub struct BrowserResponse {
 
 impl BrowserResponse {
     pub(crate) fn from_fields(mut f: Fields, meta: Meta) -> Self {
-        let cookies = match f.take("cookies") {
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .filter_map(|c| serde_json::from_value(c).ok())
-                .collect(),
-            _ => Vec::new(),
-        };
+        let cookies = Cookie::list_from_wire(f.take("cookies"));
         BrowserResponse {
             status: f.status(),
             headers: ResponseHeaders::from_wire(f.take("headers")),

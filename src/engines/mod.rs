@@ -45,6 +45,7 @@ pub use single::{SingleRequest, SingleResponse};
 use crate::client::{Auth, Call, CallOptions, Client, Method};
 use crate::error::{Error, ErrorKind, Service};
 use crate::meta::Meta;
+pub(crate) use crate::wire::{check_method, lenient_number, status_from};
 
 /// The longest server-side timeout FourA documents for `timeout_ms` (single, proxy, browser).
 pub(crate) const MAX_TIMEOUT_MS: u64 = 120_000;
@@ -408,50 +409,66 @@ fn hop_from(mut map: Map<String, Value>) -> Hop {
     Hop { result, headers }
 }
 
-/// A number sent as a number or a numeric string (`total_time`, foura-api.md §6.9).
-pub(crate) fn lenient_number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|n: &f64| n.is_finite())
-}
-
-/// A target status sent as a number or numeric string; `0` (no response) when absent.
-pub(crate) fn status_from(v: Option<&Value>) -> u16 {
-    v.and_then(lenient_number)
-        .filter(|n| n.fract() == 0.0 && (0.0..=999.0).contains(n))
-        .map_or(0, |n| n as u16)
-}
-
 /// Field access on a decoded answer, taking each field out so the rest is `extra`.
 pub(crate) struct Fields(pub(crate) Map<String, Value>);
 
 impl Fields {
+    /// Takes a field whatever its shape (for fields every shape of which is decoded).
     pub(crate) fn take(&mut self, name: &str) -> Option<Value> {
         self.0.remove(name)
     }
 
+    /// Takes a field only when `convert` understands it; otherwise it stays, for `extra`.
+    fn take_as<T>(&mut self, name: &str, convert: impl FnOnce(&Value) -> Option<T>) -> Option<T> {
+        let converted = self.0.get(name).and_then(convert)?;
+        self.0.remove(name);
+        Some(converted)
+    }
+
+    /// The target status (a number or numeric string); `0` (no response) when absent.
     pub(crate) fn status(&mut self) -> u16 {
-        status_from(self.take("status").as_ref())
+        self.take_as("status", |v| {
+            lenient_number(v)
+                .filter(|n| n.fract() == 0.0 && (0.0..=999.0).contains(n))
+                .map(|n| n as u16)
+        })
+        .unwrap_or(0)
     }
 
     pub(crate) fn number(&mut self, name: &str) -> Option<f64> {
-        self.take(name).as_ref().and_then(lenient_number)
+        self.take_as(name, lenient_number)
+    }
+
+    pub(crate) fn boolean(&mut self, name: &str) -> Option<bool> {
+        self.take_as(name, Value::as_bool)
     }
 
     pub(crate) fn string(&mut self, name: &str) -> Option<String> {
-        match self.take(name) {
-            Some(Value::String(s)) => Some(s),
-            Some(Value::Number(n)) => Some(n.to_string()),
+        self.take_as(name, |v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn object(&mut self, name: &str) -> Option<Map<String, Value>> {
+        match self.0.get(name) {
+            Some(Value::Object(_)) => match self.0.remove(name) {
+                Some(Value::Object(m)) => Some(m),
+                _ => None,
+            },
             _ => None,
         }
     }
 
-    pub(crate) fn object(&mut self, name: &str) -> Option<Map<String, Value>> {
-        match self.take(name) {
-            Some(Value::Object(m)) => Some(m),
+    pub(crate) fn list(&mut self, name: &str) -> Option<Vec<Value>> {
+        match self.0.get(name) {
+            Some(Value::Array(_)) => match self.0.remove(name) {
+                Some(Value::Array(items)) => Some(items),
+                _ => None,
+            },
+            // `null` means "none": nothing worth keeping.
+            Some(Value::Null) => self.0.remove(name).map(|_| Vec::new()),
             _ => None,
         }
     }
@@ -462,7 +479,7 @@ impl Fields {
 pub(crate) fn check_headers(field: &str, headers: &[(String, String)]) -> Result<(), Error> {
     headers
         .iter()
-        .try_for_each(|(n, v)| crate::tasks::check_header(field, n, v))
+        .try_for_each(|(n, v)| crate::wire::check_header(field, n, v))
 }
 
 pub(crate) fn headers_as_pairs(headers: &[(String, String)]) -> Value {
@@ -511,18 +528,6 @@ pub(crate) fn check_proxy_ids(field: &str, ids: &[String]) -> Result<(), Error> 
     Ok(())
 }
 
-/// Checks the HTTP method of a target request.
-pub(crate) fn check_method(method: &str) -> Result<(), Error> {
-    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if method.is_empty() || !method.chars().all(token) {
-        return Err(Error::invalid_request(
-            "method",
-            "must be an HTTP method such as GET or POST",
-        ));
-    }
-    Ok(())
-}
-
 impl Client {
     /// The engine funnel: POSTs `body` to an engine with `X-API-Key`, and turns a 2xx answer
     /// carrying an `error` into [`ErrorKind::EngineFailed`] (foura-api.md §4.2).
@@ -551,8 +556,8 @@ impl Client {
             creates_task: false,
             options,
         };
-        let reply = self.call(&call)?;
-        decode_engine_reply(engine, &call.describe(), reply).map_err(|e| self.scrub(e))
+        let what = call.describe();
+        self.call(&call, |reply| decode_engine_reply(engine, &what, reply))
     }
 }
 
@@ -564,32 +569,31 @@ pub(crate) fn decode_engine_reply(
     what: &str,
     reply: crate::client::Reply,
 ) -> Result<(Fields, Meta), Error> {
-    let attempts = reply.meta.attempts;
     let value: Value = match serde_json::from_slice(&reply.body) {
         Ok(v) => v,
-        Err(e) => {
-            let mut err = crate::client::decode_error(what, &reply, e).with_sent(true);
-            err.set_attempts(attempts);
-            return Err(err);
-        }
+        Err(e) => return Err(crate::client::decode_error(what, &reply, e)),
     };
     let Value::Object(map) = value else {
-        let mut err = Error::new(
+        let err = Error::new(
             ErrorKind::Decode,
             format!("the {engine} engine answered with JSON that is not an object"),
-        )
-        .with_sent(true);
-        err.set_attempts(attempts);
-        return Err(err.with_meta(reply.meta));
+        );
+        return Err(err
+            .with_status(reply.status)
+            .with_sent(true)
+            .with_meta(reply.meta));
     };
     let failed = map
         .get("error")
         .and_then(Value::as_str)
         .is_some_and(|e| !e.trim().is_empty());
     if failed {
-        let mut err = Error::engine_failed(engine, reply.status, reply.meta, Value::Object(map));
-        err.set_attempts(attempts);
-        return Err(err);
+        return Err(Error::engine_failed(
+            engine,
+            reply.status,
+            reply.meta,
+            Value::Object(map),
+        ));
     }
     Ok((Fields(map), reply.meta))
 }

@@ -200,8 +200,14 @@ pub struct ProxyResponse {
 impl ProxyResponse {
     pub(crate) fn from_fields(mut f: Fields, meta: Meta) -> Self {
         // Some answers nest the fetch under `data` (foura-api.md §3.5, §6.10); unwrap it.
+        // A flat answer has its own `status`; only without one is `data` the nested fetch
+        // (a JSON page with a `status` key of its own stays the page).
         let nested = match f.0.get("data") {
-            Some(Value::Object(inner)) if inner.contains_key("status") => f.object("data"),
+            Some(Value::Object(inner))
+                if inner.contains_key("status") && !f.0.contains_key("status") =>
+            {
+                f.object("data")
+            }
             _ => None,
         };
         let mut fetch = match nested {

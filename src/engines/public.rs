@@ -1,7 +1,9 @@
 //! FourA's public endpoints: the browser-profile catalogue and the status API
 //! (foura-api.md §3.12). No key is sent to either.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+
+use super::Fields;
 use serde_json::{Map, Value};
 
 use crate::client::{Auth, Call, CallOptions, Client, Method};
@@ -11,62 +13,102 @@ use crate::error::{Error, Service};
 pub const DEFAULT_STATUS_BASE_URL: &str = "https://updates.foura.ai";
 
 /// The browser-profile catalogue (`GET /api/profiles`). Only `default` is documented; the
-/// rest is kept as sent.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// rest is kept as sent (a `default` that is not a string stays in `extra`).
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ProfileCatalogue {
     /// The profile used when a request names none.
-    #[serde(default)]
     pub default: Option<String>,
     /// Everything else in the catalogue, as sent.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for ProfileCatalogue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = fields(Value::deserialize(d)?);
+        Ok(ProfileCatalogue {
+            default: f.string("default"),
+            extra: f.0,
+        })
+    }
 }
 
 /// FourA's service status (`GET https://updates.foura.ai/api/v1/status`, cached by FourA
-/// for 15 s).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// for 15 s). Decoded tolerantly: missing or oddly typed fields are empty, and kept in
+/// `extra` when they hold something.
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ServiceStatus {
     /// `operational`, `degraded`, `partial_outage`, `major_outage` or `maintenance`.
-    #[serde(default)]
     pub overall: String,
     /// Each service's status.
-    #[serde(default)]
     pub services: Vec<StatusService>,
     /// Incidents in progress.
-    #[serde(default)]
     pub active_incidents: Vec<Value>,
     /// Incidents resolved in the last 14 days.
-    #[serde(default)]
     pub recent_incidents: Vec<Value>,
     /// Every other field, as sent.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+impl<'de> Deserialize<'de> for ServiceStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut f = fields(Value::deserialize(d)?);
+        Ok(ServiceStatus {
+            overall: f.string("overall").unwrap_or_default(),
+            services: f
+                .list("services")
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|s| match s {
+                    Value::Object(map) => Some(StatusService::from_fields(Fields(map))),
+                    _ => None,
+                })
+                .collect(),
+            active_incidents: f.list("active_incidents").unwrap_or_default(),
+            recent_incidents: f.list("recent_incidents").unwrap_or_default(),
+            extra: f.0,
+        })
+    }
+}
+
 /// One service on the status page.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct StatusService {
     /// e.g. `api`.
-    #[serde(default)]
     pub slug: String,
     /// e.g. `API`.
-    #[serde(default)]
     pub name: String,
     /// A description.
-    #[serde(default)]
     pub description: Option<String>,
     /// `operational`, `degraded`, `partial_outage`, `major_outage` or `maintenance`.
-    #[serde(default)]
     pub status: String,
     /// Up to 90 days of daily figures, as sent.
-    #[serde(default)]
     pub daily: Vec<Value>,
     /// Every other field, as sent.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl StatusService {
+    fn from_fields(mut f: Fields) -> Self {
+        StatusService {
+            slug: f.string("slug").unwrap_or_default(),
+            name: f.string("name").unwrap_or_default(),
+            description: f.string("description"),
+            status: f.string("status").unwrap_or_default(),
+            daily: f.list("daily").unwrap_or_default(),
+            extra: f.0,
+        }
+    }
+}
+
+/// The fields of an answer that should be an object (anything else reads as empty).
+fn fields(value: Value) -> Fields {
+    match value {
+        Value::Object(map) => Fields(map),
+        _ => Fields(Map::new()),
+    }
 }
 
 impl Client {

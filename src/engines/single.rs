@@ -216,7 +216,7 @@ impl SingleRequest {
                 "must be an HTTP method such as GET or POST",
             )
         })?;
-        crate::tasks::check_target_url(&field("url"), &self.url)?;
+        crate::wire::check_target_url(&field("url"), &self.url)?;
         check_headers(&field("headers"), &self.headers)?;
         let profile_set = self.profile.is_some()
             || self.browser.is_some()

@@ -1,0 +1,88 @@
+//! What both APIs share on the wire: checks of what is sent, and tolerant reading of what
+//! comes back.
+
+use serde_json::Value;
+
+use crate::error::Error;
+
+/// Whether `s` is an HTTP token (RFC 9110 §5.6.2): a valid method or header name.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
+}
+
+/// Checks that a target URL is an absolute `http(s)` URL with a host.
+pub(crate) fn check_target_url(field: &str, url: &str) -> Result<(), Error> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &url[8..]
+    } else if lower.starts_with("http://") {
+        &url[7..]
+    } else {
+        return Err(Error::invalid_request(
+            field,
+            "must be an absolute URL starting with http:// or https://",
+        ));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Err(Error::invalid_request(field, "has no host"));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid_request(
+            field,
+            "contains whitespace or control characters (percent-encode them)",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a request header: the name an HTTP token, the value free of control characters.
+pub(crate) fn check_header(field: &str, name: &str, value: &str) -> Result<(), Error> {
+    if !is_token(name) {
+        return Err(Error::invalid_request(
+            field,
+            format_args!(
+                "has a header name that is not an HTTP token: {:?}",
+                crate::error::sanitize(name, 40)
+            ),
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(Error::invalid_request(
+            field,
+            format_args!("header {name} has a value with control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the HTTP method of a target request.
+pub(crate) fn check_method(method: &str) -> Result<(), Error> {
+    if !is_token(method) {
+        return Err(Error::invalid_request(
+            "method",
+            "must be an HTTP method such as GET or POST",
+        ));
+    }
+    Ok(())
+}
+
+/// A number sent as a number or a numeric string (`total_time`, foura-api.md §6.9).
+pub(crate) fn lenient_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|n: &f64| n.is_finite())
+}
+
+/// A target status sent as a number or numeric string; `0` (no response) when absent.
+pub(crate) fn status_from(v: Option<&Value>) -> u16 {
+    v.and_then(lenient_number)
+        .filter(|n| n.fract() == 0.0 && (0.0..=999.0).contains(n))
+        .map_or(0, |n| n as u16)
+}
