@@ -287,3 +287,33 @@ fn absurd_retry_after_values_neither_panic_nor_hang() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!((err.kind(), err.attempts()), (ErrorKind::RateLimited, 1));
 }
+
+#[test]
+fn a_task_retry_without_room_for_the_task_is_not_started() {
+    // 2 s for the whole call: a 429 asking for 1.5 s would leave the retried creation 0.5 s,
+    // not enough for FourA's work, so the retry could only end ambiguous. It is not started.
+    let server = MockServer::start();
+    let client = Client::builder()
+        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    server.push_fault(Fault::json(
+        429,
+        &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "retryAfter": 1.5}}),
+    ));
+    let started = std::time::Instant::now();
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "returned at once"
+    );
+    assert_eq!((err.kind(), err.attempts()), (ErrorKind::RateLimited, 1));
+    assert!(!err.maybe_created(), "a clean 429 created nothing");
+    assert_eq!(err.retry_after(), Some(Duration::from_millis(1500)));
+    assert_eq!(server.request_count(), 1);
+}
