@@ -10,7 +10,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use foura::{Client, ErrorKind, TaskRequest, TaskType};
+use foura::{ClientBuilder, ErrorKind, TaskRequest, TaskType};
 
 fn usage() -> ExitCode {
     eprintln!(
@@ -69,14 +69,15 @@ fn main() -> ExitCode {
         };
     }
 
-    let result = Client::builder()
-        .api_key(match foura::ApiKey::from_env() {
-            Ok(key) => key,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(3);
-            }
-        })
+    // FOURA_API_KEY, and FOURA_API_BASE when set.
+    let builder = match ClientBuilder::from_env() {
+        Ok(builder) => builder,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let result = builder
         .user_agent_suffix(concat!("foura-fetch/", env!("CARGO_PKG_VERSION")))
         .build()
         .and_then(|client| client.create_task(&request));

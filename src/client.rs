@@ -166,13 +166,7 @@ impl Client {
     /// [`ErrorKind::InvalidKey`] when `FOURA_API_KEY` is missing or malformed;
     /// [`ErrorKind::InvalidConfig`] when `FOURA_API_BASE` is not a usable base URL.
     pub fn from_env() -> Result<Client, Error> {
-        let mut builder = Client::builder().api_key(ApiKey::from_env()?);
-        if let Ok(base) = std::env::var(BASE_URL_ENV) {
-            if !base.trim().is_empty() {
-                builder = builder.base_url(base.trim());
-            }
-        }
-        builder.build()
+        ClientBuilder::from_env()?.build()
     }
 
     /// A builder for a client with non-default settings.
@@ -644,6 +638,29 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder with the key from `FOURA_API_KEY` and, when `FOURA_API_BASE` is set and not
+    /// empty, that base URL — to add settings of your own on top.
+    ///
+    /// ```no_run
+    /// let client = foura::ClientBuilder::from_env()?
+    ///     .user_agent_suffix("price-watch/2.1")
+    ///     .build()?;
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidKey`] when `FOURA_API_KEY` is missing or malformed.
+    pub fn from_env() -> Result<ClientBuilder, Error> {
+        let mut builder = Client::builder().api_key(ApiKey::from_env()?);
+        if let Ok(base) = std::env::var(BASE_URL_ENV) {
+            if !base.trim().is_empty() {
+                builder = builder.base_url(base.trim());
+            }
+        }
+        Ok(builder)
+    }
+
     /// The API key (required).
     pub fn api_key(mut self, key: ApiKey) -> Self {
         self.key = Some(key);
