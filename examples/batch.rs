@@ -78,7 +78,7 @@ fn main() -> std::io::Result<()> {
     eprintln!();
     if let Some(reason) = summary.stopped {
         eprintln!(
-            "stopped early ({reason:?}): inputs from #{} on were not started",
+            "stopped early ({reason:?}): inputs from #{} on, if any, were not started",
             summary.not_started_from.unwrap_or(0)
         );
     }

@@ -16,6 +16,9 @@ use crate::error::{Error, ErrorKind};
 use crate::meta::Meta;
 use crate::tasks::{Task, TaskRequest};
 
+/// The highest concurrency a batch accepts (one thread each).
+pub const MAX_CONCURRENCY: usize = 256;
+
 /// Anything a batch can send: a task request or an engine request.
 pub trait BatchItem {
     /// What one successful call returns.
@@ -128,12 +131,14 @@ pub struct Summary {
     pub failed: usize,
     /// Credits reported (`X-FourA-Credits`, failures included).
     pub credits: f64,
-    /// Why the batch stopped early, if it did. `None` when every input was started, even if
-    /// a stop came after the last one.
+    /// Why the batch stopped early, if it did. `None` when every input is known to have been
+    /// started: the input ran out, or its exact length was known and reached. A stop right
+    /// after the last input of an input of unknown length (lines of a file, say) is still
+    /// reported: the batch does not read on to find out, since reading might block.
     pub stopped: Option<StopReason>,
     /// When it stopped early: the index of the first input not started. Inputs are started
-    /// in order, so this one and every later one, if the input has any more, were not
-    /// started (nor read from the input).
+    /// in order, so this one and every later one — if the input has any more — were not
+    /// started, nor read from the input.
     pub not_started_from: Option<usize>,
     /// The lowest concurrency throttling brought the batch down to.
     pub lowest_concurrency: usize,
@@ -230,10 +235,11 @@ where
     I::Item: BatchItem + Send,
     <I::Item as BatchItem>::Output: Send,
 {
-    /// The most requests in flight at once (at least 1). Default: 4. Keep it within the
-    /// client's [`pool_size`](crate::ClientBuilder::pool_size) so connections are reused.
+    /// The most requests in flight at once, from 1 to [`MAX_CONCURRENCY`]. Default: 4. Keep
+    /// it within the client's [`pool_size`](crate::ClientBuilder::pool_size) so connections
+    /// are reused.
     pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
+        self.concurrency = n.clamp(1, MAX_CONCURRENCY);
         self
     }
 
@@ -297,6 +303,8 @@ where
             _ => None,
         };
         let limit = self.concurrency;
+        // No more threads than there are inputs, when the input says how many.
+        let threads = total.map_or(limit, |n| n.clamp(1, limit));
         let spacing = self.per_minute.map(|n| Duration::from_secs(60) / n);
         let throttle = Arc::new(Mutex::new(Throttle {
             allowed: limit,
@@ -325,8 +333,8 @@ where
         let work_rx = Mutex::new(work_rx);
         let (done_tx, done_rx) = mpsc::channel();
         std::thread::scope(|scope| {
-            let mut workers = Vec::with_capacity(limit);
-            for n in 0..limit {
+            let mut workers = Vec::with_capacity(threads);
+            for n in 0..threads {
                 let (work_rx, done_tx, throttle) = (&work_rx, done_tx.clone(), &throttle);
                 let spawned = std::thread::Builder::new()
                     .name(format!("foura-batch-{n}"))

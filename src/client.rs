@@ -230,9 +230,11 @@ impl Client {
 
     /// The whole-call timeout for a request whose server-side work may take `server_timeout`.
     fn call_timeout(&self, server_timeout: Option<Duration>) -> Duration {
-        self.inner
-            .timeout
-            .unwrap_or_else(|| server_timeout.unwrap_or(DEFAULT_TASK_TIMEOUT) + TIMEOUT_MARGIN)
+        self.inner.timeout.unwrap_or_else(|| {
+            server_timeout
+                .unwrap_or(DEFAULT_TASK_TIMEOUT)
+                .saturating_add(TIMEOUT_MARGIN)
+        })
     }
 
     /// The funnel for JSON answers: sends `call` and decodes a success body as `T`.
@@ -243,7 +245,7 @@ impl Client {
         self.call(call, |reply| {
             match serde_json::from_slice::<T>(&reply.body) {
                 Ok(value) => Ok((value, reply.meta)),
-                Err(e) => Err(decode_error(&call.describe(), &reply, e)),
+                Err(e) => Err(decode_error(&call.describe(), &reply, e, self.secret())),
             }
         })
     }
@@ -275,12 +277,14 @@ impl Client {
             .options
             .max_retries
             .unwrap_or(self.inner.retry.max_retries);
-        // Time a retry needs left after its wait. A task creation must have room for FourA's
-        // whole work, or the retry itself could end ambiguous (and maybe_created).
+        // Time a retry needs left after its wait. A retried task creation must have room
+        // for FourA's whole work (the task's timeout): one cut short by the deadline could
+        // only end ambiguous, turning a clean refusal into "maybe created". With the default
+        // 45 s budget and 30 s task timeout, waits up to 15 s are retried; a longer one
+        // returns at once with retry_after() set.
         let reserve = if call.creates_task {
             call.server_timeout
                 .unwrap_or(DEFAULT_TASK_TIMEOUT)
-                .min(budget / 2)
                 .max(MIN_ATTEMPT_TIME)
         } else {
             MIN_ATTEMPT_TIME
@@ -371,7 +375,7 @@ impl Client {
             None => backoff(attempt).max(floor).min(max_wait),
         };
         // A retry is worth starting only with time left for an attempt after the wait.
-        if later(Instant::now(), wait + reserve) >= deadline {
+        if later(Instant::now(), wait.saturating_add(reserve)) >= deadline {
             return Decision::GiveUp(Some(wait));
         }
         Decision::Retry(wait)
@@ -415,6 +419,11 @@ impl Client {
         }
     }
 
+    /// The key, for removing it from what servers send back.
+    pub(crate) fn secret(&self) -> Option<&str> {
+        self.inner.key.as_ref().map(ApiKey::expose_secret)
+    }
+
     /// Removes the key from an error's text (a server may echo request headers back).
     pub(crate) fn scrub(&self, err: Error) -> Error {
         match &self.inner.key {
@@ -451,11 +460,12 @@ impl Client {
         if remaining.is_zero() {
             return Err(what.out_of_time());
         }
-        // The connect timeout ends inside the attempt's time, so that a connect that runs out
-        // of time says so (nothing was sent) instead of ending as an ambiguous overall timeout.
+        // Resolving and connecting each end within half of the attempt's time, so together
+        // they end before it: a connection that runs out of time says so (nothing was sent)
+        // instead of ending as an overall timeout, which would leave a task's fate unknown.
         let connect = inner
             .connect_timeout
-            .min(remaining.saturating_sub(Duration::from_millis(1)));
+            .min(remaining.saturating_sub(Duration::from_millis(2)) / 2);
 
         // The header value is built in a wiped buffer; `HeaderValue` then holds the one copy
         // this crate cannot wipe (see `ApiKey`'s docs).
@@ -490,6 +500,7 @@ impl Client {
                 request
                     .config()
                     .timeout_global(Some(remaining))
+                    .timeout_resolve(Some(connect))
                     .timeout_connect(Some(connect))
                     .build()
                     .call()
@@ -507,6 +518,7 @@ impl Client {
                 request
                     .config()
                     .timeout_global(Some(remaining))
+                    .timeout_resolve(Some(connect))
                     .timeout_connect(Some(connect))
                     .build()
                     .send(body)
@@ -541,10 +553,13 @@ impl Client {
             }
             return Ok(Reply { status, meta, body });
         }
+        // The key is removed from what the server said before anything is parsed or cut
+        // short, so not even a fragment of it can end up in the error.
+        let secret = self.secret();
         let location = headers
             .get("location")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .map(|l| String::from_utf8_lossy(&redact(l.as_bytes(), secret)).into_owned());
         // An error body is read only as far as a JSON error could reach; if it is cut, the
         // status alone still makes a useful error.
         let body = response
@@ -558,7 +573,7 @@ impl Client {
             status,
             location.as_deref(),
             meta,
-            &body,
+            &redact(&body, secret),
         ))
     }
 }
@@ -1137,6 +1152,28 @@ fn notify(attempt: &Attempt) {
     }
 }
 
+/// `bytes` with every occurrence of `secret` replaced by `<redacted>`.
+pub(crate) fn redact<'a>(bytes: &'a [u8], secret: Option<&str>) -> std::borrow::Cow<'a, [u8]> {
+    let Some(secret) = secret.map(str::as_bytes).filter(|s| !s.is_empty()) else {
+        return std::borrow::Cow::Borrowed(bytes);
+    };
+    if !bytes.windows(secret.len()).any(|w| w == secret) {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        if rest.starts_with(secret) {
+            out.extend_from_slice(b"<redacted>");
+            rest = &rest[secret.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Whether the funnel tries again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Decision {
@@ -1202,10 +1239,24 @@ fn random_fraction() -> f64 {
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// Whether `e` is a TLS failure: a certificate or handshake that will fail the same way
+/// again, before any request was sent. rustls failures reach us as I/O errors of kind
+/// InvalidData; ureq's TLS variants cover the rest.
+fn is_tls_failure(e: &ureq::Error) -> bool {
+    let variant = format!("{e:?}");
+    ["Tls", "Rustls", "NativeTls", "Pem", "Der"]
+        .iter()
+        .any(|v| variant.starts_with(v))
+        || matches!(e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData)
+}
+
 /// Whether a request that failed with `e` before any answer may have reached the server.
-/// Only failures to connect are sure not to have.
+/// Only failures to resolve, connect or shake hands are sure not to have.
 fn may_have_reached_server(e: &ureq::Error) -> bool {
     use std::io::ErrorKind as Io;
+    if is_tls_failure(e) {
+        return false;
+    }
     match e {
         ureq::Error::ConnectionFailed
         | ureq::Error::HostNotFound
@@ -1292,13 +1343,7 @@ impl Exchange<'_, '_> {
                 ),
             ),
         };
-        // A certificate or handshake failure will fail the same way again. rustls failures
-        // reach us as I/O errors of kind InvalidData; the TLS variants cover the rest.
-        let variant = format!("{e:?}");
-        let tls = ["Tls", "Rustls", "NativeTls", "Pem", "Der"]
-            .iter()
-            .any(|v| variant.starts_with(v))
-            || matches!(&e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData);
+        let tls = is_tls_failure(&e);
         let err = if tls {
             Error::new(kind, detail).permanent()
         } else {
@@ -1316,11 +1361,19 @@ impl Exchange<'_, '_> {
     }
 }
 
-pub(crate) fn decode_error(what: &str, reply: &Reply, e: serde_json::Error) -> Error {
+/// The error for a 2xx answer that could not be decoded; `secret` is removed from the
+/// quoted snippet before it is cut short.
+pub(crate) fn decode_error(
+    what: &str,
+    reply: &Reply,
+    e: serde_json::Error,
+    secret: Option<&str>,
+) -> Error {
     let detail = if serde_json::from_slice::<serde_json::Value>(&reply.body).is_ok() {
         format!("the answer to {what} is JSON but not the documented shape: {e}")
     } else {
-        let text = String::from_utf8_lossy(&reply.body[..reply.body.len().min(4096)]).into_owned();
+        let head = &reply.body[..reply.body.len().min(4096 + secret.map_or(0, str::len))];
+        let text = String::from_utf8_lossy(&redact(head, secret)).into_owned();
         let snippet = sanitize(&text, 120);
         if snippet.is_empty() {
             format!("the answer to {what} is empty, not JSON")

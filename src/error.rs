@@ -336,7 +336,17 @@ impl Error {
     /// Builds the error for an engine answer that is 2xx but carries an `error` (§4.2):
     /// `body` is the whole answer, kept so that `code`, `details`, `attemptReport` and the
     /// echoed `request` stay readable.
-    pub(crate) fn engine_failed(engine: &str, status: u16, meta: Meta, body: Value) -> Self {
+    pub(crate) fn engine_failed(
+        engine: &str,
+        status: u16,
+        meta: Meta,
+        mut body: Value,
+        secret: Option<&str>,
+    ) -> Self {
+        // The key goes before the message is cut short, so no fragment of it survives.
+        if let Some(secret) = secret.filter(|s| !s.is_empty()) {
+            scrub_value(&mut body, secret);
+        }
         let message = body
             .get("error")
             .and_then(Value::as_str)
@@ -862,7 +872,16 @@ fn scrub_value(v: &mut Value, secret: &str) {
     match v {
         Value::String(s) if s.contains(secret) => *s = s.replace(secret, "<redacted>"),
         Value::Array(items) => items.iter_mut().for_each(|i| scrub_value(i, secret)),
-        Value::Object(map) => map.values_mut().for_each(|i| scrub_value(i, secret)),
+        Value::Object(map) => {
+            // Object keys may quote it too.
+            if map.keys().any(|k| k.contains(secret)) {
+                *map = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, v)| (k.replace(secret, "<redacted>"), v))
+                    .collect();
+            }
+            map.values_mut().for_each(|i| scrub_value(i, secret));
+        }
         _ => {}
     }
 }
@@ -928,6 +947,22 @@ mod tests {
             .scrub("fk_live_SECRET");
         let all = format!("{e} {e:?} {}", e.body().unwrap());
         assert!(!all.contains("SECRET"), "{all}");
+    }
+
+    #[test]
+    fn scrub_reaches_the_source_chain() {
+        let inner = std::io::Error::other("upstream said: Bearer fk_live_SECRET");
+        let e = Error::new(ErrorKind::Decode, "the answer is odd".into())
+            .with_source(std::io::Error::other(inner))
+            .scrub("fk_live_SECRET");
+        let mut text = format!("{e} {e:?}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            text += &format!(" {s} {s:?}");
+            source = s.source();
+        }
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(text.contains("<redacted>"), "{text}");
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub fn engine_answer(
         meta: Meta::from_headers(headers.iter().copied()),
         body: body.to_vec(),
     };
-    let (fields, meta) = decode_engine_reply(engine, "POST /api/fuzz/", reply)?;
+    let (fields, meta) = decode_engine_reply(engine, "POST /api/fuzz/", reply, None)?;
     Ok(match engine {
         "proxy" => {
             let r = ProxyResponse::from_fields(fields, meta);

@@ -80,7 +80,9 @@ pub mod fuzzing;
 
 use std::sync::OnceLock;
 
-pub use batch::{Batch, BatchItem, BatchResults, CancelToken, Progress, StopReason, Summary};
+pub use batch::{
+    Batch, BatchItem, BatchResults, CancelToken, MAX_CONCURRENCY, Progress, StopReason, Summary,
+};
 pub use client::{
     Attempt, BACKOFF_BASE, BACKOFF_CAP, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_AUTO_PATH,
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::client::{Auth, Call, CallOptions, Client, Method};
 use crate::error::{Error, ErrorKind, Service};
 use crate::meta::Meta;
+use crate::wire::{Fields, lenient_number};
 
 const TASKS_PATH: &str = "/api/v1/tasks";
 
@@ -109,16 +110,22 @@ impl fmt::Display for TaskStatus {
     }
 }
 
-impl<'de> Deserialize<'de> for TaskStatus {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(match s.as_str() {
+impl TaskStatus {
+    fn from_wire(s: &str) -> TaskStatus {
+        match s {
             "completed" => TaskStatus::Completed,
             "pending" => TaskStatus::Pending,
             "running" => TaskStatus::Running,
             "failed" => TaskStatus::Failed,
-            _ => TaskStatus::Other(s),
-        })
+            _ => TaskStatus::Other(s.to_owned()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(TaskStatus::from_wire(&s))
     }
 }
 
@@ -345,9 +352,10 @@ impl Serialize for HeaderObject<'_> {
 
 /// A FourA task, as `POST /api/v1/tasks` and `GET /api/v1/tasks` return it.
 ///
-/// Only `id` and `status` are required; every other field may be missing (it is then `None`
-/// or empty), and every field this crate does not model is kept in [`Task::extra`]. Numbers
-/// sent as strings are accepted.
+/// Only `id` and `status` are required. Every other field may be missing or `null` (it is then
+/// `None` or empty) or of an unexpected type (then it is `None` too, and the value is kept in
+/// [`Task::extra`], with every field this crate does not model). Numbers sent as strings, and
+/// names sent as numbers, are accepted.
 ///
 /// ```
 /// let task: foura::Task = serde_json::from_str(r#"{
@@ -364,40 +372,68 @@ impl Serialize for HeaderObject<'_> {
 /// assert_eq!(task.extra["region"], "eu");
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Task {
     /// The task id, e.g. `task_a1b2c3d4`.
-    #[serde(deserialize_with = "string_or_number")]
     pub id: String,
     /// The task's state.
     pub status: TaskStatus,
     /// `url`: the target URL.
-    #[serde(default)]
     pub url: Option<String>,
     /// `type`: how the page was fetched.
-    #[serde(default, rename = "type")]
     pub task_type: Option<TaskType>,
     /// `statusCode`: the target site's HTTP status (not FourA's).
-    #[serde(default, rename = "statusCode", deserialize_with = "lenient_u16")]
     pub status_code: Option<u16>,
     /// `content`: the page. A non-string value is kept as its JSON text.
-    #[serde(default, deserialize_with = "lenient_text")]
     pub content: Option<String>,
     /// `headers`: the target's response headers, as sent (list values joined with `, `).
-    #[serde(default, deserialize_with = "lenient_headers")]
     pub headers: BTreeMap<String, String>,
     /// `timing`: how long the fetch took, in milliseconds.
-    #[serde(default)]
     pub timing: Option<Timing>,
     /// `createdAt`: when the task was created, as FourA's RFC 3339 string.
-    #[serde(default, rename = "createdAt")]
     pub created_at: Option<String>,
-    /// Every field of the answer this crate does not model, as sent.
-    #[serde(flatten)]
+    /// Every field of the answer this crate does not model — or models, but received in a
+    /// shape it could not read — as sent.
     pub extra: Map<String, Value>,
-    #[serde(skip)]
     meta: Meta,
+}
+
+impl<'de> Deserialize<'de> for Task {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let Value::Object(map) = Value::deserialize(d)? else {
+            return Err(D::Error::custom("expected a task object"));
+        };
+        let mut f = Fields(map);
+        let id = f
+            .string("id")
+            .ok_or_else(|| D::Error::custom("the task has no `id`"))?;
+        let status = f
+            .string("status")
+            .map(|s| TaskStatus::from_wire(&s))
+            .ok_or_else(|| D::Error::custom("the task has no `status`"))?;
+        Ok(Task {
+            id,
+            status,
+            url: f.string("url"),
+            task_type: f.string("type").map(|t| TaskType::from_wire(&t)),
+            status_code: f.take_as("statusCode", |v| {
+                lenient_number(v)
+                    .filter(|n| n.fract() == 0.0 && (0.0..=65_535.0).contains(n))
+                    .map(|n| n as u16)
+            }),
+            content: f.take_as("content", |v| match v {
+                Value::String(s) => Some(s.clone()),
+                other => Some(other.to_string()),
+            }),
+            headers: f.take_as("headers", header_map).unwrap_or_default(),
+            timing: f.object("timing").map(|t| Timing::from_fields(Fields(t))),
+            created_at: f.take_as("createdAt", |v| v.as_str().map(str::to_owned)),
+            extra: f.0,
+            meta: Meta::default(),
+        })
+    }
 }
 
 impl Task {
@@ -421,75 +457,62 @@ impl Task {
 }
 
 /// `timing`: phases of the fetch in milliseconds (foura-api.md §2.2).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Timing {
     /// The whole fetch.
-    #[serde(default, deserialize_with = "lenient_f64")]
     pub total: Option<f64>,
     /// DNS resolution.
-    #[serde(default, deserialize_with = "lenient_f64")]
     pub dns: Option<f64>,
     /// TCP (and TLS) connect.
-    #[serde(default, deserialize_with = "lenient_f64")]
     pub connect: Option<f64>,
     /// Time to first byte.
-    #[serde(default, deserialize_with = "lenient_f64")]
     pub ttfb: Option<f64>,
-    /// Any other phase FourA reports.
-    #[serde(flatten)]
+    /// Any other phase FourA reports (and any phase not sent as a number).
     pub extra: Map<String, Value>,
 }
 
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match Value::deserialize(d)? {
-        Value::String(s) => Ok(s),
-        Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format_args!(
-            "expected a string id, found {}",
-            kind_of(&other)
-        ))),
-    }
-}
-
-fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(Option::<Value>::deserialize(d)?
-        .as_ref()
-        .and_then(crate::wire::lenient_number))
-}
-
-fn lenient_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
-    Ok(lenient_f64(d)?
-        .filter(|n| n.fract() == 0.0 && (0.0..=65_535.0).contains(n))
-        .map(|n| n as u16))
-}
-
-fn lenient_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(other) => Some(other.to_string()),
-    })
-}
-
-fn lenient_headers<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
-    let mut out = BTreeMap::new();
-    if let Some(Value::Object(map)) = Option::<Value>::deserialize(d)? {
-        for (name, value) in map {
-            let text = match value {
-                Value::String(s) => s,
-                Value::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                Value::Null => continue,
-                other => other.to_string(),
-            };
-            out.insert(name, text);
+impl Timing {
+    fn from_fields(mut f: Fields) -> Timing {
+        Timing {
+            total: f.number("total"),
+            dns: f.number("dns"),
+            connect: f.number("connect"),
+            ttfb: f.number("ttfb"),
+            extra: f.0,
         }
     }
-    Ok(out)
+}
+
+impl<'de> Deserialize<'de> for Timing {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Object(map) => Timing::from_fields(Fields(map)),
+            _ => Timing::default(),
+        })
+    }
+}
+
+/// Response headers as a name → value map (list values joined with `, `).
+fn header_map(v: &Value) -> Option<BTreeMap<String, String>> {
+    let map = v.as_object()?;
+    Some(
+        map.iter()
+            .filter_map(|(name, value)| {
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    Value::Null => return None,
+                    other => other.to_string(),
+                };
+                Some((name.clone(), text))
+            })
+            .collect(),
+    )
 }
 
 fn kind_of(v: &Value) -> &'static str {

@@ -1,7 +1,7 @@
 //! What both APIs share on the wire: checks of what is sent, and tolerant reading of what
 //! comes back.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::Error;
 
@@ -80,9 +80,81 @@ pub(crate) fn lenient_number(v: &Value) -> Option<f64> {
     .filter(|n: &f64| n.is_finite())
 }
 
-/// A target status sent as a number or numeric string; `0` (no response) when absent.
-pub(crate) fn status_from(v: Option<&Value>) -> u16 {
-    v.and_then(lenient_number)
-        .filter(|n| n.fract() == 0.0 && (0.0..=999.0).contains(n))
-        .map_or(0, |n| n as u16)
+/// Field access on a decoded answer, taking each field out so the rest is `extra`.
+pub(crate) struct Fields(pub(crate) Map<String, Value>);
+
+impl Fields {
+    /// Takes a field whatever its shape (for fields every shape of which is decoded).
+    pub(crate) fn take(&mut self, name: &str) -> Option<Value> {
+        self.0.remove(name)
+    }
+
+    /// Takes a field only when `convert` understands it; otherwise it stays, for `extra`.
+    /// `null` is taken as absent.
+    pub(crate) fn take_as<T>(
+        &mut self,
+        name: &str,
+        convert: impl FnOnce(&Value) -> Option<T>,
+    ) -> Option<T> {
+        match self.0.get(name)? {
+            Value::Null => {
+                self.0.remove(name);
+                None
+            }
+            value => {
+                let converted = convert(value)?;
+                self.0.remove(name);
+                Some(converted)
+            }
+        }
+    }
+
+    /// The target status (a number or numeric string); `0` (no response) when absent.
+    pub(crate) fn status(&mut self) -> u16 {
+        self.take_as("status", |v| {
+            lenient_number(v)
+                .filter(|n| n.fract() == 0.0 && (0.0..=999.0).contains(n))
+                .map(|n| n as u16)
+        })
+        .unwrap_or(0)
+    }
+
+    pub(crate) fn number(&mut self, name: &str) -> Option<f64> {
+        self.take_as(name, lenient_number)
+    }
+
+    pub(crate) fn boolean(&mut self, name: &str) -> Option<bool> {
+        self.take_as(name, Value::as_bool)
+    }
+
+    pub(crate) fn string(&mut self, name: &str) -> Option<String> {
+        self.take_as(name, |v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn object(&mut self, name: &str) -> Option<Map<String, Value>> {
+        match self.0.get(name) {
+            Some(Value::Object(_)) => match self.0.remove(name) {
+                Some(Value::Object(m)) => Some(m),
+                _ => None,
+            },
+            Some(Value::Null) => self.0.remove(name).and(None),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn list(&mut self, name: &str) -> Option<Vec<Value>> {
+        match self.0.get(name) {
+            Some(Value::Array(_)) => match self.0.remove(name) {
+                Some(Value::Array(items)) => Some(items),
+                _ => None,
+            },
+            // `null` means "none": nothing worth keeping.
+            Some(Value::Null) => self.0.remove(name).map(|_| Vec::new()),
+            _ => None,
+        }
+    }
 }

@@ -441,10 +441,14 @@ fn a_huge_wait_pauses_the_batch_no_longer_than_max_retry_wait() {
     let batch = c.batch((0..3).map(task)).concurrency(1).run();
     assert_eq!(batch.results.len(), 3);
     assert!(batch.results[0].is_err() && batch.results[1..].iter().all(Result::is_ok));
+    let took = started.elapsed();
     assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
+        took >= Duration::from_millis(250),
+        "the batch did pause: {took:?}"
+    );
+    assert!(
+        took < Duration::from_secs(3),
+        "but not for the hour asked: {took:?}"
     );
 }
 
@@ -465,4 +469,43 @@ fn a_stop_after_every_input_started_reports_nothing_unstarted() {
         });
     assert_eq!(summary.done, 3);
     assert_eq!((summary.stopped, summary.not_started_from), (None, None));
+}
+
+#[test]
+fn a_stop_after_the_last_input_of_unknown_length_is_reported_as_documented() {
+    // The batch does not read on to learn that the input has ended (reading might block).
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let cancel = CancelToken::new();
+    let stopper = cancel.clone();
+    let summary = c
+        .batch((0..3).filter(|_| true).map(task))
+        .concurrency(1)
+        .cancel_token(cancel)
+        .for_each(|index, _| {
+            if index == 2 {
+                stopper.cancel();
+            }
+        });
+    assert_eq!(summary.done, 3);
+    assert_eq!(summary.stopped, Some(StopReason::Cancelled));
+    assert_eq!(
+        summary.not_started_from,
+        Some(3),
+        "inputs from #3 on, if any"
+    );
+}
+
+#[test]
+fn concurrency_is_capped() {
+    let server = MockServer::start();
+    let c = client(&server, MockServer::TEST_KEY, 0);
+    let mut highest = 0;
+    let batch = c
+        .batch((0..3).map(task))
+        .concurrency(usize::MAX)
+        .on_progress(|p| highest = highest.max(p.concurrency))
+        .run();
+    assert_eq!(batch.results.len(), 3);
+    assert_eq!(highest, foura::MAX_CONCURRENCY);
 }

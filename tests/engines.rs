@@ -940,3 +940,55 @@ fn the_attempt_hook_sees_an_engine_failure_as_a_failure() {
         ]
     );
 }
+
+#[test]
+fn null_fields_are_absent_not_extra() {
+    let server = MockServer::start();
+    let c = client(&server);
+    server.push_fault(Fault::json(
+        200,
+        &json!({"status": 200, "headers": [], "data": "x",
+        "total_time": null, "exitClass": null, "defense": null}),
+    ));
+    let page = c.single(&SingleRequest::get("https://e.com")).unwrap();
+    assert_eq!((page.total_time, page.exit_class.as_deref()), (None, None));
+    assert!(page.extra.is_empty(), "{:?}", page.extra);
+    server.push_fault(Fault::json(
+        200,
+        &json!({"status": "n/a", "headers": [], "data": "x",
+        "total_time": "fast", "defense": "yes", "proxy": null, "total": null}),
+    ));
+    let page = c
+        .proxy(&ProxyRequest::new(SingleRequest::get("https://e.com")))
+        .unwrap();
+    assert_eq!(page.status, 0);
+    assert_eq!(page.extra["status"], "n/a", "kept, like single keeps it");
+    assert_eq!(page.extra["total_time"], "fast");
+    assert_eq!(page.extra["defense"], "yes");
+    assert!(!page.extra.contains_key("proxy") && !page.extra.contains_key("total"));
+}
+
+#[test]
+fn tasks_with_odd_field_types_still_decode() {
+    let server = MockServer::start();
+    server.push_fault(Fault::json(200, &json!({"id": "task_1", "status": "completed",
+        "timing": "fast", "createdAt": 1_700_000_000, "type": 3, "statusCode": "n/a", "headers": ["a"]})));
+    let task = server
+        .client()
+        .submit("https://e.com", foura::TaskType::Single)
+        .unwrap();
+    assert_eq!(task.status, foura::TaskStatus::Completed);
+    for field in ["timing", "createdAt", "statusCode", "headers"] {
+        assert!(
+            task.extra.contains_key(field),
+            "{field} kept in extra: {:?}",
+            task.extra
+        );
+    }
+    assert_eq!(
+        (task.timing, task.created_at, task.status_code),
+        (None, None, None)
+    );
+    // A number where a name was expected is read as its text.
+    assert_eq!(task.task_type, Some(foura::TaskType::Other("3".into())));
+}

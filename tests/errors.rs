@@ -317,3 +317,97 @@ fn a_task_retry_without_room_for_the_task_is_not_started() {
     assert_eq!(err.retry_after(), Some(Duration::from_millis(1500)));
     assert_eq!(server.request_count(), 1);
 }
+
+#[test]
+fn with_default_settings_short_task_waits_are_retried_and_long_ones_returned() {
+    let server = MockServer::start();
+    let client = server_default_client(&server);
+    // FourA's documented example asks for 30 s: with a 45 s call and FourA's 30 s task
+    // timeout, a retry after it would be cut short, so the 429 comes back at once.
+    server.push_fault(Fault::json(429, &json!({"error": {"code": "RATE_LIMIT_EXCEEDED",
+        "message": "Rate limit exceeded. Retry after 30 seconds.", "status": 429, "retryAfter": 30}})));
+    let started = std::time::Instant::now();
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!((err.kind(), err.attempts()), (ErrorKind::RateLimited, 1));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    assert!(!err.maybe_created());
+    // A short wait fits: the creation is retried after it and succeeds.
+    server.push_fault(Fault::json(
+        429,
+        &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "retryAfter": 1}}),
+    ));
+    let started = std::time::Instant::now();
+    let task = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!(task.meta().attempts, 2);
+}
+
+fn server_default_client(server: &MockServer) -> Client {
+    Client::builder()
+        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_huge_wait_with_a_huge_max_retry_wait_does_not_overflow() {
+    let server = MockServer::start();
+    let client = Client::builder()
+        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
+        .base_url(server.url())
+        .proxy(None)
+        .max_retry_wait(Duration::MAX)
+        .build()
+        .unwrap();
+    for header in ["18446744073709551615", "Fri, 01 Jan 2100 00:00:00 GMT"] {
+        server
+            .push_fault(Fault::json(429, &json!({"error": "wait"})).header("Retry-After", header));
+        let err = client
+            .submit("https://example.com", TaskType::Single)
+            .unwrap_err();
+        assert_eq!(
+            (err.kind(), err.attempts()),
+            (ErrorKind::RateLimited, 1),
+            "{header}"
+        );
+        // A future HTTP-date is honoured as the wait until then.
+        assert!(
+            err.retry_after().unwrap() > Duration::from_secs(50 * 365 * 86_400),
+            "{header}"
+        );
+        server
+            .push_fault(Fault::json(429, &json!({"error": "wait"})).header("Retry-After", header));
+        let err = client
+            .single(&foura::SingleRequest::get("https://example.com/"))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::RateLimited, "{header}");
+    }
+}
+
+#[test]
+fn per_call_retries_override_the_clients() {
+    let server = MockServer::start();
+    let client = server_default_client(&server); // 2 retries by default
+    server.push_faults(
+        10,
+        Fault::json(
+            503,
+            &json!({"error": "Service at capacity", "current": {}, "retryAfter": 0}),
+        ),
+    );
+    let request = foura::SingleRequest::get("https://example.com/").max_retries(4);
+    let err = client.single(&request).unwrap_err();
+    assert_eq!((err.kind(), err.attempts()), (ErrorKind::AtCapacity, 5));
+    let err = client
+        .single(&foura::SingleRequest::get("https://example.com/").max_retries(0))
+        .unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(server.request_count(), 6);
+}

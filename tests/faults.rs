@@ -66,8 +66,12 @@ fn fetch(client: &Client) -> Result<foura::SingleResponse, Error> {
     client.single(&SingleRequest::get(PAGE))
 }
 
+/// Creates a task that asks FourA for at most 2 s of work: a retry of it needs only that
+/// much of the call's 10 s left (a task retry must leave room for the task's own timeout).
 fn submit(client: &Client) -> Result<foura::Task, Error> {
-    client.submit(PAGE, TaskType::Single)
+    client.create_task(
+        &foura::TaskRequest::new(PAGE, TaskType::Single).timeout(Duration::from_secs(2)),
+    )
 }
 
 fn attempts(log: &AttemptLog) -> Vec<Attempt> {

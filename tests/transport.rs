@@ -111,24 +111,28 @@ fn a_server_that_withholds_the_body_hits_the_timeout_on_time() {
 }
 
 #[test]
-fn the_default_timeout_grows_with_the_tasks_own_timeout() {
-    // No client timeout: the call waits for the task's timeout (1 ms) + 15 s, so a 300 ms
-    // delay is well inside it.
+fn a_per_call_timeout_bounds_the_call() {
+    // The client allows 10 s; this one call allows 600 ms against a server that never answers.
     let server = MockServer::start();
-    let client = Client::builder()
-        .api_key(key())
-        .base_url(server.url())
-        .proxy(None)
-        .build()
-        .unwrap();
-    server.push_fault(Fault::delay(Duration::from_millis(300)));
-    let request =
-        TaskRequest::new("https://example.com", TaskType::Single).timeout(Duration::from_millis(1));
-    client.create_task(&request).unwrap();
+    server.push_faults(5, Fault::stall());
+    let client = client_with(&server, Duration::from_secs(10));
+    let request = TaskRequest::new("https://example.com", TaskType::Single)
+        .call_timeout(Duration::from_millis(600));
+    let started = Instant::now();
+    let err = client.create_task(&request).unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(
-        format!("{client:?}").contains("request timeout + 15s"),
-        "{client:?}"
+        took >= Duration::from_millis(500) && took < Duration::from_millis(2500),
+        "{took:?}"
     );
+    let err = client
+        .single(
+            &foura::SingleRequest::get("https://example.com/")
+                .call_timeout(Duration::from_millis(600)),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
 }
 
 #[test]
@@ -401,4 +405,53 @@ fn absurd_timeouts_and_waits_do_not_overflow() {
         ErrorKind::InvalidRequest,
         "the same rule for every request"
     );
+}
+
+#[test]
+fn a_connect_to_a_named_host_that_runs_out_of_time_sent_nothing() {
+    use std::io::Read;
+    let base = tcp_server(|mut s| {
+        let mut buf = [0u8; 1024];
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = s.read(&mut buf);
+        std::thread::sleep(Duration::from_secs(5));
+    });
+    // The same server by name: resolving takes time of its own before connecting starts.
+    let base = base.replace("127.0.0.1", "localhost");
+    let client = Client::builder()
+        .api_key(key())
+        .base_url(&base)
+        .proxy(None)
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let err = client
+            .submit("https://example.com", TaskType::Single)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+        assert!(!err.maybe_created(), "nothing was sent: {err:?}");
+    }
+}
+
+#[test]
+fn a_tls_failure_on_task_creation_created_nothing() {
+    use std::io::{Read, Write};
+    let base = tcp_server(|mut s| {
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+    });
+    let client = Client::builder()
+        .api_key(key())
+        .base_url(&base)
+        .proxy(None)
+        .build()
+        .unwrap();
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    assert_eq!(err.attempts(), 1);
+    assert!(!err.maybe_created(), "{err:?}");
 }

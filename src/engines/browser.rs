@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Content, Fields, MAX_TIMEOUT_MS, ResponseHeaders, check_ms};
@@ -45,6 +45,15 @@ pub struct Cookie {
     /// Every other key, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for Cookie {
+    /// Reads a cookie tolerantly, as [`BrowserResponse`] does (e.g. one saved earlier).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        Cookie::from_wire(Value::deserialize(d)?)
+            .ok_or_else(|| D::Error::custom("expected a cookie object"))
+    }
 }
 
 impl Cookie {

@@ -45,7 +45,7 @@ pub use single::{SingleRequest, SingleResponse};
 use crate::client::{Auth, Call, CallOptions, Client, Method};
 use crate::error::{Error, ErrorKind, Service};
 use crate::meta::Meta;
-pub(crate) use crate::wire::{check_method, lenient_number, status_from};
+pub(crate) use crate::wire::{Fields, check_method, lenient_number};
 
 /// The longest server-side timeout FourA documents for `timeout_ms` (single, proxy, browser).
 pub(crate) const MAX_TIMEOUT_MS: u64 = 120_000;
@@ -409,71 +409,6 @@ fn hop_from(mut map: Map<String, Value>) -> Hop {
     Hop { result, headers }
 }
 
-/// Field access on a decoded answer, taking each field out so the rest is `extra`.
-pub(crate) struct Fields(pub(crate) Map<String, Value>);
-
-impl Fields {
-    /// Takes a field whatever its shape (for fields every shape of which is decoded).
-    pub(crate) fn take(&mut self, name: &str) -> Option<Value> {
-        self.0.remove(name)
-    }
-
-    /// Takes a field only when `convert` understands it; otherwise it stays, for `extra`.
-    fn take_as<T>(&mut self, name: &str, convert: impl FnOnce(&Value) -> Option<T>) -> Option<T> {
-        let converted = self.0.get(name).and_then(convert)?;
-        self.0.remove(name);
-        Some(converted)
-    }
-
-    /// The target status (a number or numeric string); `0` (no response) when absent.
-    pub(crate) fn status(&mut self) -> u16 {
-        self.take_as("status", |v| {
-            lenient_number(v)
-                .filter(|n| n.fract() == 0.0 && (0.0..=999.0).contains(n))
-                .map(|n| n as u16)
-        })
-        .unwrap_or(0)
-    }
-
-    pub(crate) fn number(&mut self, name: &str) -> Option<f64> {
-        self.take_as(name, lenient_number)
-    }
-
-    pub(crate) fn boolean(&mut self, name: &str) -> Option<bool> {
-        self.take_as(name, Value::as_bool)
-    }
-
-    pub(crate) fn string(&mut self, name: &str) -> Option<String> {
-        self.take_as(name, |v| match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
-    }
-
-    pub(crate) fn object(&mut self, name: &str) -> Option<Map<String, Value>> {
-        match self.0.get(name) {
-            Some(Value::Object(_)) => match self.0.remove(name) {
-                Some(Value::Object(m)) => Some(m),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    pub(crate) fn list(&mut self, name: &str) -> Option<Vec<Value>> {
-        match self.0.get(name) {
-            Some(Value::Array(_)) => match self.0.remove(name) {
-                Some(Value::Array(items)) => Some(items),
-                _ => None,
-            },
-            // `null` means "none": nothing worth keeping.
-            Some(Value::Null) => self.0.remove(name).map(|_| Vec::new()),
-            _ => None,
-        }
-    }
-}
-
 /// The request parts shared by single's and proxy's inner request and by auto: checks on
 /// request headers (`[name, value]` pairs, foura-api.md §3.3.1).
 pub(crate) fn check_headers(field: &str, headers: &[(String, String)]) -> Result<(), Error> {
@@ -557,7 +492,9 @@ impl Client {
             options,
         };
         let what = call.describe();
-        self.call(&call, |reply| decode_engine_reply(engine, &what, reply))
+        self.call(&call, |reply| {
+            decode_engine_reply(engine, &what, reply, self.secret())
+        })
     }
 }
 
@@ -568,10 +505,11 @@ pub(crate) fn decode_engine_reply(
     engine: &str,
     what: &str,
     reply: crate::client::Reply,
+    secret: Option<&str>,
 ) -> Result<(Fields, Meta), Error> {
     let value: Value = match serde_json::from_slice(&reply.body) {
         Ok(v) => v,
-        Err(e) => return Err(crate::client::decode_error(what, &reply, e)),
+        Err(e) => return Err(crate::client::decode_error(what, &reply, e, secret)),
     };
     let Value::Object(map) = value else {
         let err = Error::new(
@@ -593,6 +531,7 @@ pub(crate) fn decode_engine_reply(
             reply.status,
             reply.meta,
             Value::Object(map),
+            secret,
         ));
     }
     Ok((Fields(map), reply.meta))

@@ -210,21 +210,31 @@ impl ProxyResponse {
             }
             _ => None,
         };
-        let mut fetch = match nested {
-            Some(inner) => Fields(inner),
-            None => Fields(Map::new()),
+        // The fetch's fields come from the nested object when there is one (some nested
+        // answers keep `total_time` outside it: those move in), else from the answer itself;
+        // either way through the same tolerant accessors as single's.
+        let mut fetch = nested.map(|inner| {
+            let mut inner = Fields(inner);
+            for key in ["status", "headers", "data", "total_time", "defense"] {
+                if !inner.0.contains_key(key) {
+                    if let Some(value) = f.0.remove(key) {
+                        inner.0.insert(key.to_owned(), value);
+                    }
+                }
+            }
+            inner
+        });
+        let source = match fetch.as_mut() {
+            Some(inner) => inner,
+            None => &mut f,
         };
-        let mut pick = |name: &str| fetch.take(name).or_else(|| f.take(name));
-        let status = super::status_from(pick("status").as_ref());
-        let headers = ResponseHeaders::from_wire(pick("headers"));
-        let content = Content::from_wire(pick("data"));
-        let total_time = pick("total_time").as_ref().and_then(super::lenient_number);
-        let defense = match pick("defense") {
-            Some(Value::Object(d)) => Some(d),
-            _ => None,
-        };
+        let status = source.status();
+        let headers = ResponseHeaders::from_wire(source.take("headers"));
+        let content = Content::from_wire(source.take("data"));
+        let total_time = source.number("total_time");
+        let defense = source.object("defense");
         // Anything else the nested fetch carried is kept too.
-        for (k, v) in fetch.0 {
+        for (k, v) in fetch.map(|n| n.0).unwrap_or_default() {
             f.0.entry(k).or_insert(v);
         }
         ProxyResponse {
