@@ -2,7 +2,10 @@
 //! timeouts, against the same POST written by hand with raw ureq with no timeouts, and with
 //! the same timeouts — one kept-alive loopback connection each, measured side by side.
 //!
-//!     cargo bench --bench per_call
+//!     taskset -c 0 cargo bench --bench per_call
+//!
+//! Pinned to one core, every client and its server thread share the CPU alike, so the
+//! ratios repeat; unpinned, the scheduler's placement of each server thread moves them.
 
 mod common;
 
@@ -26,12 +29,26 @@ fn raw_agent(timeouts: bool) -> ureq::Agent {
     config.build().new_agent()
 }
 
+/// The same POST by hand: the body is built from the request each call, as any client of
+/// this API must, and the answer parsed as JSON.
 fn raw_call(agent: &ureq::Agent, url: &str) {
+    #[derive(serde::Serialize)]
+    struct NewTask<'a> {
+        url: &'a str,
+        #[serde(rename = "type")]
+        kind: &'a str,
+    }
+    let task = NewTask {
+        url: "https://example.com",
+        kind: "single",
+    };
+    let body = serde_json::to_vec(&task).unwrap();
+    assert_eq!(body, BODY);
     let mut response = agent
         .post(url)
         .header("authorization", format!("Bearer {KEY}"))
         .header("content-type", "application/json")
-        .send(BODY)
+        .send(&body[..])
         .unwrap();
     let body = response.body_mut().read_to_vec().unwrap();
     let task: serde_json::Value = serde_json::from_slice(&body).unwrap();

@@ -419,17 +419,25 @@ impl<'de> Deserialize<'de> for Task {
             url: f.string("url"),
             task_type: f.string("type").map(|t| TaskType::from_wire(&t)),
             status_code: f.take_as("statusCode", |v| {
-                lenient_number(v)
+                lenient_number(&v)
                     .filter(|n| n.fract() == 0.0 && (0.0..=65_535.0).contains(n))
                     .map(|n| n as u16)
+                    .ok_or(v)
             }),
-            content: f.take_as("content", |v| match v {
-                Value::String(s) => Some(s.clone()),
-                other => Some(other.to_string()),
+            content: f.take_as("content", |v| {
+                Ok::<_, Value>(match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
             }),
-            headers: f.take_as("headers", header_map).unwrap_or_default(),
+            headers: f
+                .take_as("headers", |v| header_map(&v).ok_or(v))
+                .unwrap_or_default(),
             timing: f.object("timing").map(|t| Timing::from_fields(Fields(t))),
-            created_at: f.take_as("createdAt", |v| v.as_str().map(str::to_owned)),
+            created_at: f.take_as("createdAt", |v| match v {
+                Value::String(s) => Ok(s),
+                other => Err(other),
+            }),
             extra: f.0,
             meta: Meta::default(),
         })
