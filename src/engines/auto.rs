@@ -1,13 +1,15 @@
 //! `POST /api/auto`: smart fetch, climbing the engine ladder until `validate` passes
-//! (foura-api.md §3.6).
+//! (https://foura.ai/docs/guides/smart-fetch, `fouradata/mcp` `src/tools/auto.ts`).
 
 use std::time::Duration;
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::validate::WireValidate;
 use super::{
     Content, Cookie, ExitClass, Fields, RequestData, ResponseHeaders, Validate, check_headers,
-    check_method, check_ms, check_proxy_ids, headers_as_pairs,
+    check_method, check_ms, check_proxy_ids, millis,
 };
 use crate::client::{CallOptions, Client};
 use crate::error::Error;
@@ -156,44 +158,53 @@ impl AutoRequest {
         Ok(())
     }
 
-    fn to_wire(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("url".into(), Value::from(self.url.as_str()));
-        if let Some(method) = &self.method {
-            m.insert("method".into(), Value::from(method.as_str()));
+    fn to_wire(&self) -> WireAuto<'_> {
+        WireAuto {
+            data: self.data.as_ref(),
+            exit_class: self.exit_class,
+            follow_redirects: self.follow_redirects,
+            force_proxy: self.force_proxy,
+            headers: &self.headers,
+            ignore_proxies: &self.ignore_proxies,
+            method: self.method.as_deref(),
+            return_session: self.return_session,
+            timeout_ms: self.timeout.map(millis),
+            url: &self.url,
+            validate: self
+                .validate
+                .as_ref()
+                .filter(|r| !r.is_empty())
+                .map(Validate::to_wire),
         }
-        if !self.headers.is_empty() {
-            m.insert("headers".into(), headers_as_pairs(&self.headers));
-        }
-        if let Some(data) = &self.data {
-            m.insert("data".into(), data.to_wire());
-        }
-        if let Some(rules) = self.validate.as_ref().filter(|r| !r.is_empty()) {
-            m.insert("validate".into(), rules.to_wire());
-        }
-        if let Some(on) = self.return_session {
-            m.insert("returnSession".into(), Value::Bool(on));
-        }
-        if let Some(on) = self.force_proxy {
-            m.insert("forceProxy".into(), Value::Bool(on));
-        }
-        if let Some(t) = self.timeout {
-            m.insert("timeout_ms".into(), Value::from(t.as_millis() as u64));
-        }
-        if !self.ignore_proxies.is_empty() {
-            m.insert(
-                "ignoreProxies".into(),
-                Value::from(self.ignore_proxies.clone()),
-            );
-        }
-        if let Some(hops) = self.follow_redirects {
-            m.insert("followRedirects".into(), Value::from(hops));
-        }
-        if let Some(class) = self.exit_class {
-            m.insert("exitClass".into(), Value::from(class.as_str()));
-        }
-        Value::Object(m)
     }
+}
+
+/// The auto engine's body, in `fouradata/mcp` `src/tools/auto.ts`'s wire names. Fields are in
+/// the order of their wire names, the order the body has always been sent in.
+#[derive(Serialize)]
+struct WireAuto<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a RequestData>,
+    #[serde(rename = "exitClass", skip_serializing_if = "Option::is_none")]
+    exit_class: Option<ExitClass>,
+    #[serde(rename = "followRedirects", skip_serializing_if = "Option::is_none")]
+    follow_redirects: Option<u8>,
+    #[serde(rename = "forceProxy", skip_serializing_if = "Option::is_none")]
+    force_proxy: Option<bool>,
+    /// `[name, value]` pairs, in the order set.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    headers: &'a [(String, String)],
+    #[serde(rename = "ignoreProxies", skip_serializing_if = "<[_]>::is_empty")]
+    ignore_proxies: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'a str>,
+    #[serde(rename = "returnSession", skip_serializing_if = "Option::is_none")]
+    return_session: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeout_ms: Option<u64>,
+    url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validate: Option<WireValidate<'a>>,
 }
 
 /// The rung of the engine ladder that delivered (`meta.rung`). The set is open.

@@ -1,11 +1,11 @@
-//! `POST /api/browser/`: a full browser session (foura-api.md §3.7).
+//! `POST /api/browser/`: a full browser session (`fouradata/mcp` `src/tools/browser.ts`).
 
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Content, Fields, MAX_TIMEOUT_MS, ResponseHeaders, check_ms};
+use super::{Content, Fields, MAX_TIMEOUT_MS, ResponseHeaders, SortedObject, check_ms, millis};
 use crate::client::{CallOptions, Client};
 use crate::error::Error;
 use crate::meta::Meta;
@@ -58,7 +58,8 @@ impl<'de> Deserialize<'de> for Cookie {
 
 impl Cookie {
     /// Reads a cookie as FourA sends it, keeping every field of an unexpected type in
-    /// `extra` rather than dropping the cookie (the shape is open, foura-api.md §6.11).
+    /// `extra` rather than dropping the cookie (the shape is open: `fouradata/mcp`
+    /// `src/tools/auto.ts` does not fix it).
     pub(crate) fn from_wire(value: Value) -> Option<Cookie> {
         let Value::Object(map) = value else {
             return None;
@@ -228,45 +229,60 @@ impl BrowserRequest {
         Ok(())
     }
 
-    fn to_wire(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("url".into(), Value::from(self.url.as_str()));
-        if !self.headers.is_empty() {
-            let headers = self
-                .headers
-                .iter()
-                .map(|(n, v)| (n.clone(), Value::from(v.as_str())));
-            m.insert("headers".into(), Value::Object(headers.collect()));
+    fn to_wire(&self) -> WireBrowser<'_> {
+        WireBrowser {
+            check_status: self.check_status,
+            check_text: self.check_text.as_deref(),
+            cookies: self.cookies.iter().map(WireCookie::from).collect(),
+            headers: SortedObject(&self.headers),
+            proxy: self.proxy.as_deref(),
+            timeout_ms: self.timeout.map(millis),
+            unblocker: self.unblocker,
+            url: &self.url,
+            user_agent: self.user_agent.as_deref(),
         }
-        if !self.cookies.is_empty() {
-            let cookies = self.cookies.iter().map(|c| {
-                let mut o = Map::new();
-                o.insert("name".into(), Value::from(c.name.as_str()));
-                o.insert("value".into(), Value::from(c.value.as_str()));
-                if let Some(d) = &c.domain {
-                    o.insert("domain".into(), Value::from(d.as_str()));
-                }
-                Value::Object(o)
-            });
-            m.insert("cookies".into(), Value::Array(cookies.collect()));
+    }
+}
+
+/// The browser engine's body, in `fouradata/mcp` `src/tools/browser.ts`'s wire names. Fields
+/// are in the order of their wire names, the order the body has always been sent in.
+#[derive(Serialize)]
+struct WireBrowser<'a> {
+    #[serde(rename = "checkStatus", skip_serializing_if = "Option::is_none")]
+    check_status: Option<u16>,
+    #[serde(rename = "checkText", skip_serializing_if = "Option::is_none")]
+    check_text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cookies: Vec<WireCookie<'a>>,
+    /// A JSON object, not `[name, value]` pairs as on the other engines.
+    #[serde(skip_serializing_if = "SortedObject::is_empty")]
+    headers: SortedObject<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proxy: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeout_ms: Option<u64>,
+    unblocker: bool,
+    url: &'a str,
+    #[serde(rename = "userAgent", skip_serializing_if = "Option::is_none")]
+    user_agent: Option<&'a str>,
+}
+
+/// A request cookie as sent: only its name, value and domain.
+#[derive(Serialize)]
+struct WireCookie<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domain: Option<&'a str>,
+    name: &'a str,
+    value: &'a str,
+}
+
+impl<'a> From<&'a Cookie> for WireCookie<'a> {
+    fn from(c: &'a Cookie) -> Self {
+        WireCookie {
+            domain: c.domain.as_deref(),
+            name: &c.name,
+            value: &c.value,
         }
-        if let Some(ua) = &self.user_agent {
-            m.insert("userAgent".into(), Value::from(ua.as_str()));
-        }
-        if let Some(p) = &self.proxy {
-            m.insert("proxy".into(), Value::from(p.as_str()));
-        }
-        if let Some(t) = self.timeout {
-            m.insert("timeout_ms".into(), Value::from(t.as_millis() as u64));
-        }
-        if let Some(s) = self.check_status {
-            m.insert("checkStatus".into(), Value::from(s));
-        }
-        if let Some(t) = &self.check_text {
-            m.insert("checkText".into(), Value::from(t.as_str()));
-        }
-        m.insert("unblocker".into(), Value::Bool(self.unblocker));
-        Value::Object(m)
     }
 }
 

@@ -1,13 +1,15 @@
 //! `POST /api/proxy/`: the single request through rotating proxies, with retry
-//! (foura-api.md §3.5).
+//! (`fouradata/mcp` `src/tools/proxy.ts`).
 
 use std::time::Duration;
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::single::WireSingle;
 use super::{
     Content, ExitClass, Fields, MAX_TIMEOUT_MS, ResponseHeaders, SingleRequest, check_ms,
-    check_proxy_ids,
+    check_proxy_ids, millis,
 };
 use crate::client::{CallOptions, Client};
 use crate::error::Error;
@@ -144,29 +146,34 @@ impl ProxyRequest {
         Ok(())
     }
 
-    fn to_wire(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("request".into(), self.request.to_wire());
-        if let Some(tries) = self.max_tries {
-            m.insert("maxTries".into(), Value::from(tries));
+    fn to_wire(&self) -> WireProxy<'_> {
+        WireProxy {
+            exit_class: self.exit_class,
+            exit_countries: self.exit_countries.as_deref(),
+            ignore_proxies: &self.ignore_proxies,
+            max_tries: self.max_tries,
+            request: self.request.to_wire(),
+            timeout_ms: self.timeout.map(millis),
         }
-        if let Some(t) = self.timeout {
-            m.insert("timeout_ms".into(), Value::from(t.as_millis() as u64));
-        }
-        if !self.ignore_proxies.is_empty() {
-            m.insert(
-                "ignoreProxies".into(),
-                Value::from(self.ignore_proxies.clone()),
-            );
-        }
-        if let Some(countries) = &self.exit_countries {
-            m.insert("exitCountries".into(), Value::from(countries.clone()));
-        }
-        if let Some(class) = self.exit_class {
-            m.insert("exitClass".into(), Value::from(class.as_str()));
-        }
-        Value::Object(m)
     }
+}
+
+/// The proxy engine's body, in `fouradata/mcp` `src/tools/proxy.ts`'s wire names. Fields are
+/// in the order of their wire names, the order the body has always been sent in.
+#[derive(Serialize)]
+struct WireProxy<'a> {
+    #[serde(rename = "exitClass", skip_serializing_if = "Option::is_none")]
+    exit_class: Option<ExitClass>,
+    #[serde(rename = "exitCountries", skip_serializing_if = "Option::is_none")]
+    exit_countries: Option<&'a [String]>,
+    #[serde(rename = "ignoreProxies", skip_serializing_if = "<[_]>::is_empty")]
+    ignore_proxies: &'a [String],
+    #[serde(rename = "maxTries", skip_serializing_if = "Option::is_none")]
+    max_tries: Option<u32>,
+    request: WireSingle<'a>,
+    /// The whole rotation, all attempts together.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeout_ms: Option<u64>,
 }
 
 /// What the proxy engine fetched, through which exit.
@@ -199,7 +206,8 @@ pub struct ProxyResponse {
 
 impl ProxyResponse {
     pub(crate) fn from_fields(mut f: Fields, meta: Meta) -> Self {
-        // Some answers nest the fetch under `data` (foura-api.md §3.5, §6.10); unwrap it.
+        // Some answers nest the fetch under `data` (as `fouradata/web-scraping-benchmark`
+        // `benchmark.mjs` unwraps them), others are flat (`fouradata/mcp`'s fixtures).
         // A flat answer has its own `status`; only without one is `data` the nested fetch
         // (a JSON page with a `status` key of its own stays the page).
         let nested = match f.0.get("data") {

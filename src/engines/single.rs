@@ -1,12 +1,15 @@
-//! `POST /api/single/`: one HTTP request with a browser-like wire fingerprint (foura-api.md §3.4).
+//! `POST /api/single/`: one HTTP request with a browser-like wire fingerprint
+//! (https://foura.ai/docs/api/endpoints, `fouradata/mcp` `src/tools/single.ts`).
 
 use std::time::Duration;
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::validate::WireValidate;
 use super::{
     Content, Fields, MAX_TIMEOUT_MS, RequestData, ResponseHeaders, Validate, check_headers,
-    check_method, check_ms, headers_as_pairs,
+    check_method, check_ms, millis,
 };
 use crate::client::{CallOptions, Client};
 use crate::error::Error;
@@ -272,55 +275,80 @@ impl SingleRequest {
     }
 
     /// The JSON object sent (as the whole body, or as proxy's inner `request`).
-    pub(crate) fn to_wire(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("method".into(), Value::from(self.method.as_str()));
-        m.insert("url".into(), Value::from(self.url.as_str()));
-        if !self.headers.is_empty() {
-            m.insert("headers".into(), headers_as_pairs(&self.headers));
+    pub(crate) fn to_wire(&self) -> WireSingle<'_> {
+        WireSingle {
+            accept_timeout_ms: self.accept_timeout.map(millis),
+            browser: trimmed(&self.browser),
+            connect_timeout_ms: self.connect_timeout.map(millis),
+            data: self.data.as_ref(),
+            dns_cache_timeout_sec: self.dns_cache_timeout.map(|t| t.as_secs()),
+            follow_redirects: self.follow_redirects,
+            headers: &self.headers,
+            method: &self.method,
+            os: trimmed(&self.os),
+            profile: trimmed(&self.profile),
+            proxy: trimmed(&self.proxy),
+            return_buffer: self.return_buffer,
+            server_response_timeout_ms: self.server_response_timeout.map(millis),
+            timeout_ms: self.timeout.map(millis),
+            try_json_data: self.try_json_data,
+            unblocker: self.unblocker,
+            url: &self.url,
+            validate: self
+                .validate
+                .as_ref()
+                .filter(|r| !r.is_empty())
+                .map(Validate::to_wire),
+            version: trimmed(&self.version),
         }
-        m.insert("unblocker".into(), Value::Bool(self.unblocker));
-        for (name, value) in [
-            ("profile", &self.profile),
-            ("browser", &self.browser),
-            ("os", &self.os),
-            ("version", &self.version),
-            ("proxy", &self.proxy),
-        ] {
-            if let Some(v) = value {
-                m.insert(name.into(), Value::from(v.trim()));
-            }
-        }
-        if let Some(data) = &self.data {
-            m.insert("data".into(), data.to_wire());
-        }
-        for (name, t) in [
-            ("timeout_ms", self.timeout),
-            ("connect_timeout_ms", self.connect_timeout),
-            ("accept_timeout_ms", self.accept_timeout),
-            ("server_response_timeout_ms", self.server_response_timeout),
-        ] {
-            if let Some(t) = t {
-                m.insert(name.into(), Value::from(t.as_millis() as u64));
-            }
-        }
-        if let Some(ttl) = self.dns_cache_timeout {
-            m.insert("dns_cache_timeout_sec".into(), Value::from(ttl.as_secs()));
-        }
-        if let Some(hops) = self.follow_redirects {
-            m.insert("followRedirects".into(), Value::from(hops));
-        }
-        if let Some(on) = self.try_json_data {
-            m.insert("tryJsonData".into(), Value::Bool(on));
-        }
-        if let Some(on) = self.return_buffer {
-            m.insert("returnBuffer".into(), Value::Bool(on));
-        }
-        if let Some(rules) = self.validate.as_ref().filter(|r| !r.is_empty()) {
-            m.insert("validate".into(), rules.to_wire());
-        }
-        Value::Object(m)
     }
+}
+
+fn trimmed(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim)
+}
+
+/// The single engine's body (and proxy's inner `request`), in `fouradata/mcp`
+/// `src/tools/single.ts`'s wire names. Fields are in the order of their wire names, the order
+/// the body has always been sent in.
+#[derive(Serialize)]
+pub(crate) struct WireSingle<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accept_timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    browser: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connect_timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a RequestData>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dns_cache_timeout_sec: Option<u64>,
+    #[serde(rename = "followRedirects", skip_serializing_if = "Option::is_none")]
+    follow_redirects: Option<u8>,
+    /// `[name, value]` pairs, in the order set.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    headers: &'a [(String, String)],
+    method: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    os: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proxy: Option<&'a str>,
+    #[serde(rename = "returnBuffer", skip_serializing_if = "Option::is_none")]
+    return_buffer: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_response_timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeout_ms: Option<u64>,
+    #[serde(rename = "tryJsonData", skip_serializing_if = "Option::is_none")]
+    try_json_data: Option<bool>,
+    unblocker: bool,
+    url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validate: Option<WireValidate<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
 }
 
 /// What the single engine fetched.
