@@ -1,10 +1,13 @@
 //! The emulated tasks API: `POST` and `GET /api/v1/tasks` with Bearer keys, answering with the
-//! documented shapes (foura-api.md §2) and nested error bodies (§2.4).
+//! documented shapes (<https://foura.ai/docs/api/endpoints>) and nested error bodies
+//! (<https://foura.ai/docs/api/errors>).
 
 use serde_json::{Map, Value, json};
 
+use super::accounts::KeyState;
+use super::http::Answer;
 use super::http::RawRequest;
-use super::{Answer, KeyState, State};
+use super::server::State;
 
 pub(crate) const PATH: &str = "/api/v1/tasks";
 
