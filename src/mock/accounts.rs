@@ -135,30 +135,16 @@ pub(crate) fn take_refusal(state: &mut State, engine: Engine) -> Option<Refusal>
 pub(crate) fn refuse(engine: Engine, refusal: &Refusal) -> Answer {
     let service = engine.as_str();
     match refusal {
-        Refusal::RateLimited => Answer::json(
+        Refusal::RateLimited => limited(
             429,
-            &json!({
-                "error": "Rate limit exceeded", "status": 429, "service": service, "retryAfter": 5,
-                "current": { "concurrency": 12, "rpm": 3000 },
-                "limits": { "maxConcurrency": 500, "maxRpm": 3000 },
-            }),
+            "Rate limit exceeded",
+            service,
+            5,
+            [12, 3000],
+            [500, 3000],
         ),
-        Refusal::AtCapacity => Answer::json(
-            503,
-            &json!({
-                "error": "Service at capacity", "status": 503, "service": service, "retryAfter": 2,
-                "current": { "concurrency": 6, "rpm": 30 },
-                "limits": { "maxConcurrency": 5, "maxRpm": 60 },
-            }),
-        ),
-        Refusal::ServiceDisabled => Answer::json(
-            503,
-            &json!({
-                "error": "Service disabled", "status": 503, "service": service, "retryAfter": 60,
-                "current": { "concurrency": 0, "rpm": 0 },
-                "limits": { "maxConcurrency": 0, "maxRpm": 0 },
-            }),
-        ),
+        Refusal::AtCapacity => limited(503, "Service at capacity", service, 2, [6, 30], [5, 60]),
+        Refusal::ServiceDisabled => limited(503, "Service disabled", service, 60, [0, 0], [0, 0]),
         Refusal::BackendUnavailable => Answer::json(
             503,
             &json!({
@@ -169,6 +155,25 @@ pub(crate) fn refuse(engine: Engine, refusal: &Refusal) -> Answer {
         ),
         Refusal::PlanLimit(code) => plan_limit(code),
     }
+}
+
+/// A rate-limit body: the `current` and `limits` pairs are `[concurrency, rpm]`.
+fn limited(
+    status: u16,
+    error: &str,
+    service: &str,
+    retry_after: u64,
+    current: [u64; 2],
+    limits: [u64; 2],
+) -> Answer {
+    Answer::json(
+        status,
+        &json!({
+            "error": error, "status": status, "service": service, "retryAfter": retry_after,
+            "current": { "concurrency": current[0], "rpm": current[1] },
+            "limits": { "maxConcurrency": limits[0], "maxRpm": limits[1] },
+        }),
+    )
 }
 
 /// A plan-limit refusal (`fouradata/mcp` `src/upstream.ts`) by its code, with or without the `plan_limit_` prefix.

@@ -30,6 +30,17 @@ impl RawRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Whether the body is declared `application/json` (parameters such as `charset` aside).
+    pub(crate) fn is_json(&self) -> bool {
+        self.header("content-type").is_some_and(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        })
+    }
+
     /// Whether the client asked to close the connection after this exchange.
     pub(crate) fn wants_close(&self) -> bool {
         self.header("connection")

@@ -84,14 +84,7 @@ fn is_http_url(v: &Value) -> bool {
 }
 
 fn create(state: &mut State, request: &RawRequest, key: String) -> Answer {
-    let json_type = request.header("content-type").is_some_and(|v| {
-        v.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .eq_ignore_ascii_case("application/json")
-    });
-    if !json_type {
+    if !request.is_json() {
         return invalid("Content-Type must be application/json.");
     }
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&request.body) else {

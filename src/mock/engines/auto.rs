@@ -37,37 +37,23 @@ struct Step {
     credits: u64,
 }
 
-const PROBE: Step = Step {
-    name: "probe",
-    browser: false,
-    proxied: false,
-    credits: SINGLE_CREDITS,
-};
-const PROXY_RUNG: Step = Step {
-    name: "proxy",
-    browser: false,
-    proxied: true,
-    credits: PROXY_CREDITS,
-};
-const BROWSER_DIRECT: Step = Step {
-    name: "browser",
-    browser: true,
-    proxied: false,
-    credits: BROWSER_CREDITS,
-};
-const BROWSER_PROXIED: Step = Step {
-    name: "browser",
-    browser: true,
-    proxied: true,
-    credits: BROWSER_CREDITS,
-};
+impl Step {
+    const fn new(name: &'static str, browser: bool, proxied: bool, credits: u64) -> Step {
+        Step {
+            name,
+            browser,
+            proxied,
+            credits,
+        }
+    }
+}
+
+const PROBE: Step = Step::new("probe", false, false, SINGLE_CREDITS);
+const PROXY_RUNG: Step = Step::new("proxy", false, true, PROXY_CREDITS);
+const BROWSER_DIRECT: Step = Step::new("browser", true, false, BROWSER_CREDITS);
+const BROWSER_PROXIED: Step = Step::new("browser", true, true, BROWSER_CREDITS);
 /// A saved session reused (`cached.test`).
-const CACHE: Step = Step {
-    name: "cache",
-    browser: false,
-    proxied: true,
-    credits: SINGLE_CREDITS,
-};
+const CACHE: Step = Step::new("cache", false, true, SINGLE_CREDITS);
 
 /// Answers a checked auto call.
 pub(super) fn answer(
@@ -116,12 +102,7 @@ pub(super) fn answer(
     } else {
         &[PROBE, PROXY_RUNG, BROWSER_DIRECT, BROWSER_PROXIED]
     };
-    let mut exits = Exits {
-        seed: target.host.clone(),
-        next: 0,
-        premium: exit_class == Some("premium"),
-        ignore: &ignore,
-    };
+    let mut exits = Exits::new(&target, exit_class, &ignore);
     let user_agent = headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case("user-agent"))

@@ -64,7 +64,7 @@ pub(super) fn answer(body: &Map<String, Value>, now: u64) -> Result<Reply, Answe
             engine: "browser",
         },
     );
-    let mut out = match fetched {
+    let out = match fetched {
         Fetched::Timeout => object(json!({
             "error": format!(
                 "Navigation timeout of {} ms exceeded",
@@ -119,14 +119,7 @@ pub(super) fn answer(body: &Map<String, Value>, now: u64) -> Result<Reply, Answe
             }
         }
     };
-    if let Some(class) = exit_class {
-        out.insert("exitClass".into(), class.into());
-    }
-    Ok(Reply {
-        body: out,
-        credits: BROWSER_CREDITS,
-        exit_class,
-    })
+    Ok(Reply::tagged(out, BROWSER_CREDITS, exit_class))
 }
 
 /// `cookies`: `[{name, value, domain?}, …]`. Other keys (a CDP cookie replayed from an auto

@@ -72,14 +72,7 @@ pub(crate) fn handle(shared: &Shared, engine: Engine, request: &RawRequest) -> A
         }
         state.premium_allowed
     };
-    let json_type = request.header("content-type").is_some_and(|v| {
-        v.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .eq_ignore_ascii_case("application/json")
-    });
-    if !json_type {
+    if !request.is_json() {
         return bad_request("Content-Type must be application/json".into());
     }
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&request.body) else {
@@ -142,6 +135,24 @@ pub(super) struct Reply {
     pub(super) body: Map<String, Value>,
     pub(super) credits: u64,
     pub(super) exit_class: Option<&'static str>,
+}
+
+impl Reply {
+    /// A reply whose body also names the exit class it was served from, if any.
+    fn tagged(
+        mut body: Map<String, Value>,
+        credits: u64,
+        exit_class: Option<&'static str>,
+    ) -> Reply {
+        if let Some(class) = exit_class {
+            body.insert("exitClass".into(), class.into());
+        }
+        Reply {
+            body,
+            credits,
+            exit_class,
+        }
+    }
 }
 
 pub(super) type Checked<T> = Result<T, String>;

@@ -90,13 +90,23 @@ impl Report {
 
 /// Hands out the emulator's deterministic exits for one host, skipping `ignoreProxies`.
 pub(super) struct Exits<'a> {
-    pub(super) seed: String,
-    pub(super) next: u64,
-    pub(super) premium: bool,
-    pub(super) ignore: &'a [&'a str],
+    seed: String,
+    next: u64,
+    premium: bool,
+    ignore: &'a [&'a str],
 }
 
-impl Exits<'_> {
+impl<'a> Exits<'a> {
+    /// The exits for `target`'s host: premium ones when `exitClass` is `premium`.
+    pub(super) fn new(target: &Target, exit_class: Option<&str>, ignore: &'a [&'a str]) -> Self {
+        Exits {
+            seed: target.host.clone(),
+            next: 0,
+            premium: exit_class == Some("premium"),
+            ignore,
+        }
+    }
+
     pub(super) fn next_id(&mut self) -> String {
         // `ignore` can rule out at most ignore.len() candidates, so this many tries find one
         // (bar a hash collision, when the last candidate is used anyway).
@@ -204,12 +214,7 @@ pub(super) fn answer(
         }))));
     }
 
-    let mut exits = Exits {
-        seed: target.host.clone(),
-        next: 0,
-        premium: exit_class == Some("premium"),
-        ignore: &ignore,
-    };
+    let mut exits = Exits::new(&target, exit_class, &ignore);
     let mut elapsed = SELECTION_MS;
     let mut report = Report::default();
     while report.total < max_tries && elapsed < overall_ms {

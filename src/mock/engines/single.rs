@@ -209,7 +209,7 @@ pub(super) fn answer(body: &Map<String, Value>, now: u64) -> Result<Reply, Answe
     // A premium exit id replayed through `proxy` serves the call from a premium exit
     // (`fouradata/mcp` `src/tools/single.ts`).
     let exit_class = spec.proxy.filter(|p| is_premium_id(p)).map(|_| "premium");
-    let mut out = match spec.select_profile() {
+    let out = match spec.select_profile() {
         Err(message) => object(json!({
             "status": 0, "headers": [], "data": "", "total_time": null, "error": message,
         })),
@@ -243,12 +243,5 @@ pub(super) fn answer(body: &Map<String, Value>, now: u64) -> Result<Reply, Answe
             }
         },
     };
-    if let Some(class) = exit_class {
-        out.insert("exitClass".into(), class.into());
-    }
-    Ok(Reply {
-        body: out,
-        credits: SINGLE_CREDITS,
-        exit_class,
-    })
+    Ok(Reply::tagged(out, SINGLE_CREDITS, exit_class))
 }
