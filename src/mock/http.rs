@@ -3,8 +3,11 @@
 //! Written against the RFC, not against the client: it is the witness the client's wire format
 //! is checked by, so it shares no code with the client.
 
+use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+
+use serde_json::Value;
 
 /// Largest request head (request line + headers) accepted.
 const MAX_HEAD: usize = 64 << 10;
@@ -25,6 +28,17 @@ impl RawRequest {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the body is declared `application/json` (parameters such as `charset` aside).
+    pub(crate) fn is_json(&self) -> bool {
+        self.header("content-type").is_some_and(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        })
     }
 
     /// Whether the client asked to close the connection after this exchange.
@@ -211,4 +225,74 @@ pub(crate) fn write_response(
     bytes.extend_from_slice(body);
     stream.write_all(&bytes)?;
     stream.flush()
+}
+/// What the router decided to send.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Answer {
+    pub(crate) fn json(status: u16, body: &Value) -> Answer {
+        Answer {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        }
+    }
+}
+/// A request the emulator received.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ReceivedRequest {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The request target, e.g. `/api/v1/tasks` (with any query string).
+    pub path: String,
+    /// Headers in the order they arrived, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// The body, as sent.
+    pub body: Vec<u8>,
+}
+
+impl ReceivedRequest {
+    /// A header's value by name, ignoring letter case (the first, if repeated).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text (lossy UTF-8).
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON, if it is JSON.
+    pub fn body_json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+impl fmt::Debug for ReceivedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Credentials are shown redacted, so a failing test's output does not print a key.
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let secret =
+                    n.eq_ignore_ascii_case("authorization") || n.eq_ignore_ascii_case("x-api-key");
+                (n.as_str(), if secret { "<redacted>" } else { v.as_str() })
+            })
+            .collect();
+        f.debug_struct("ReceivedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("headers", &headers)
+            .field("body", &self.body_text())
+            .finish()
+    }
 }

@@ -1,10 +1,13 @@
 //! The emulated tasks API: `POST` and `GET /api/v1/tasks` with Bearer keys, answering with the
-//! documented shapes (foura-api.md §2) and nested error bodies (§2.4).
+//! documented shapes (<https://foura.ai/docs/api/endpoints>) and nested error bodies
+//! (<https://foura.ai/docs/api/errors>).
 
 use serde_json::{Map, Value, json};
 
+use super::accounts::KeyState;
+use super::http::Answer;
 use super::http::RawRequest;
-use super::{Answer, KeyState, State};
+use super::server::State;
 
 pub(crate) const PATH: &str = "/api/v1/tasks";
 
@@ -81,14 +84,7 @@ fn is_http_url(v: &Value) -> bool {
 }
 
 fn create(state: &mut State, request: &RawRequest, key: String) -> Answer {
-    let json_type = request.header("content-type").is_some_and(|v| {
-        v.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .eq_ignore_ascii_case("application/json")
-    });
-    if !json_type {
+    if !request.is_json() {
         return invalid("Content-Type must be application/json.");
     }
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&request.body) else {

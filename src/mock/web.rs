@@ -17,7 +17,8 @@ pub(crate) const BLOCKED_HOST: &str = "blocked.test";
 pub(crate) const CHALLENGE_HOST: &str = "challenge.test";
 /// The connection breaks: single's `Download failed`.
 pub(crate) const FAILED_HOST: &str = "failed.test";
-/// A normal site whose proxy answers come back nested under `data` (foura-api.md §3.5).
+/// A normal site whose proxy answers come back nested under `data` (as `fouradata/web-scraping-benchmark`
+/// `benchmark.mjs` unwraps them).
 pub(crate) const NESTED_HOST: &str = "nested.test";
 /// A normal site auto has a saved session for (`meta.rung: "cache"`).
 pub(crate) const CACHED_HOST: &str = "cached.test";
@@ -54,11 +55,11 @@ impl Target {
 pub(crate) enum UrlError {
     /// Not an absolute `http(s)` URL; the text says what is wrong.
     Invalid(&'static str),
-    /// The host is (or resolves to) a private, loopback or reserved address (§3.2).
+    /// The host is (or resolves to) a private, loopback or reserved address (<https://foura.ai/docs/api/endpoints>).
     Private(IpAddr),
 }
 
-/// Replaces every `{ts}` with the Unix time in seconds (foura-api.md §3.2).
+/// Replaces every `{ts}` with the Unix time in seconds (<https://foura.ai/docs/api/endpoints>).
 pub(crate) fn resolve_ts(url: &str, unix_secs: u64) -> String {
     url.replace("{ts}", &unix_secs.to_string())
 }
@@ -178,7 +179,8 @@ fn host_kind(name: &str) -> Result<HostKind, UrlError> {
     Ok(HostKind::Name(lower))
 }
 
-/// The ranges FourA refuses as targets (foura-api.md §3.2: RFC 5735, RFC 6598, IPv6 reserved).
+/// The ranges FourA refuses as targets (<https://foura.ai/docs/api/endpoints>: RFC 5735, RFC 6598,
+/// IPv6 reserved).
 pub(crate) fn is_reserved(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -243,7 +245,8 @@ pub(crate) enum Fetched {
 
 /// A target's answer, after any redirects.
 pub(crate) struct Page {
-    /// One object per response in the redirect chain, in the §3.3.4 shape; the last is final.
+    /// One object per response in the redirect chain, in the shape of
+    /// `fouradata/mcp` `tests/helpers/fixtures/*.json`; the last is final.
     pub(crate) hops: Vec<Value>,
     /// The final response's status.
     pub(crate) status: u16,
@@ -259,7 +262,8 @@ pub(crate) struct Page {
 }
 
 impl Page {
-    /// The final response's headers as one flat object (the browser shape, §3.3.4).
+    /// The final response's headers as one flat object (the browser shape,
+    /// `fouradata/mcp` `src/tools/browser.ts`).
     pub(crate) fn flat_headers(&self) -> Value {
         let mut flat = self
             .hops
@@ -366,7 +370,7 @@ pub(crate) fn fetch(target: &Target, how: &Fetch<'_>) -> Fetched {
     Fetched::Page(page)
 }
 
-/// One hop of the §3.3.4 header array.
+/// One hop of the header array (`fouradata/mcp` `tests/helpers/fixtures/*.json`).
 fn hop(https: bool, code: u16, headers: Vec<(&str, Value)>) -> Value {
     // HTTP/2 has no reason phrase; the virtual web speaks it over TLS only.
     let result = if https {
