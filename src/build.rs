@@ -158,7 +158,7 @@ impl Fetch {
     /// - Any other error of [`Client::create_task`].
     ///
     /// With [`fallback_on_error`](Fetch::fallback_on_error), the errors from the fetch
-    /// itself write the fallback instead; the first group never does.
+    /// itself write the fallback instead; an `InvalidConfig` or `InvalidKey` error never does.
     pub fn run(self, file_name: impl AsRef<Path>) -> Result<PathBuf, Error> {
         let target = out_path(file_name.as_ref())?;
         print_rerun_directives();
