@@ -1,6 +1,9 @@
 //! The API key holder: the only place outside the request funnel that touches the secret.
 
 use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
 
 use zeroize::Zeroizing;
 
@@ -9,9 +12,16 @@ use crate::error::{Error, ErrorKind};
 /// The environment variable FourA's documentation tells users to keep the key in.
 pub const API_KEY_ENV: &str = "FOURA_API_KEY";
 
+/// The environment variable naming a file that holds the key (a Docker or Kubernetes secret,
+/// e.g. `/run/secrets/foura`), read when [`API_KEY_ENV`] is not set.
+pub const API_KEY_FILE_ENV: &str = "FOURA_API_KEY_FILE";
+
+/// The largest key file [`ApiKey::from_file`] reads: 64 KiB, far more than any key.
+const MAX_KEY_FILE_BYTES: usize = 64 << 10;
+
 /// Where a FourA account's keys are found, quoted in every "no key" error.
-const WHERE_KEYS_LIVE: &str =
-    "copy your key from the FourA Dashboard (Settings → API Access) and export FOURA_API_KEY";
+const WHERE_KEYS_LIVE: &str = "copy your key from the FourA Dashboard (Settings → API Access) \
+     and export FOURA_API_KEY, or put it in a file and export FOURA_API_KEY_FILE=<path>";
 
 /// A FourA API key, wiped from memory when dropped.
 ///
@@ -47,14 +57,16 @@ const WHERE_KEYS_LIVE: &str =
 ///
 /// - **Wiped:** the key this value holds (its whole allocation, when it is dropped); the
 ///   `String` handed to [`ApiKey::new`] (it is taken by value and wiped once trimmed); the
-///   value read by [`ApiKey::from_env`]; and the `Bearer <key>` header value, which the client
+///   value read by [`ApiKey::from_env`]; the buffer [`ApiKey::from_file`] reads the file into;
+///   and the `Bearer <key>` header value, which the client
 ///   builds in an exactly pre-sized `Zeroizing<String>` for each request and wipes after it.
 /// - **Not wiped, because this crate never owns them:** the copy the `http` crate makes when
 ///   the header value is handed to ureq (`HeaderValue` stores its own `Bytes`, freed unwiped
 ///   after the request); the copy ureq writes into a connection's output buffer (reused for
 ///   the life of the pooled connection, not wiped when it closes); TLS and kernel socket
 ///   buffers; a `&str` you passed in (it is still yours); and the process environment, if the
-///   key came from `FOURA_API_KEY`.
+///   key came from `FOURA_API_KEY`, or the kernel's page cache and the file itself, if it came
+///   from a file.
 /// - Never enable `TRACE` logging for `ureq` or `ureq_proto`: it hex-dumps the wire,
 ///   including the key.
 ///
@@ -79,7 +91,11 @@ impl ApiKey {
     pub fn new(key: impl Into<String>) -> Result<Self, Error> {
         // Take ownership at once so the caller's String is wiped when we are done with it.
         let raw = Zeroizing::new(key.into());
-        let trimmed = raw.trim();
+        Self::from_trimmed(raw.trim())
+    }
+
+    /// Checks a trimmed key and copies it into an exactly sized, wiped buffer.
+    fn from_trimmed(trimmed: &str) -> Result<Self, Error> {
         if trimmed.is_empty() {
             return Err(Error::new(
                 ErrorKind::InvalidKey,
@@ -108,7 +124,70 @@ impl ApiKey {
         Ok(Self { secret })
     }
 
-    /// Reads the key from the `FOURA_API_KEY` environment variable, trimming whitespace.
+    /// Reads the key from a file, trimming surrounding whitespace (the trailing newline
+    /// most editors and `echo` add, or a Windows `\r\n`), then checks it as [`ApiKey::new`]
+    /// does.
+    ///
+    /// This is how Docker and Kubernetes secrets arrive (`/run/secrets/foura`). The file's
+    /// permissions are not checked: mounted secrets are often world-readable inside the
+    /// container, and refusing them would only push the key into the environment. The file
+    /// is read into a buffer sized from its metadata, which is wiped when the key has been
+    /// copied out of it; files over 64 KiB are refused.
+    ///
+    /// ```no_run
+    /// let key = foura::ApiKey::from_file("/run/secrets/foura")?;
+    /// let client = foura::Client::new(key);
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidKey`] when the file is missing, unreadable (permission denied, a
+    /// directory), larger than 64 KiB, not UTF-8, empty or only whitespace, or holds
+    /// something that fails [`ApiKey::new`]'s checks (such as a second line). The message
+    /// names the path and the problem; it never contains the file's content.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let fail = |problem: String| {
+            Error::new(
+                ErrorKind::InvalidKey,
+                format!("the key file {} {problem}", path.display()),
+            )
+        };
+        let io_fail = |e: io::Error| {
+            let problem = match e.kind() {
+                io::ErrorKind::NotFound => "was not found".to_owned(),
+                io::ErrorKind::PermissionDenied => "cannot be read: permission denied".to_owned(),
+                _ => format!("cannot be read: {e}"),
+            };
+            fail(problem).with_source(e)
+        };
+        let mut file = File::open(path).map_err(io_fail)?;
+        let metadata = file.metadata().map_err(io_fail)?;
+        if metadata.is_dir() {
+            return Err(fail("is a directory, not a file".to_owned()));
+        }
+        let size_hint = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
+        let buffer = read_wiped(&mut file, size_hint)
+            .map_err(io_fail)?
+            .ok_or_else(|| fail(format!("is larger than {} KiB", MAX_KEY_FILE_BYTES >> 10)))?;
+        let text = std::str::from_utf8(&buffer)
+            .map_err(|_| fail("is not UTF-8 text; it should hold only the key".to_owned()))?;
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(fail("is empty (or holds only whitespace)".to_owned()));
+        }
+        Self::from_trimmed(trimmed).map_err(|e| {
+            fail(format!(
+                "does not hold a usable key: {}; the file should hold only the key",
+                e.detail()
+            ))
+        })
+    }
+
+    /// Reads the key from the `FOURA_API_KEY` environment variable, trimming whitespace, or,
+    /// when that is not set, from the file `FOURA_API_KEY_FILE` names (see
+    /// [`ApiKey::from_file`]). A variable set to an empty string counts as not set.
     ///
     /// ```no_run
     /// let key = foura::ApiKey::from_env()?;
@@ -117,26 +196,44 @@ impl ApiKey {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidKey`] when the variable is unset, not UTF-8, or fails
-    /// [`ApiKey::new`]'s checks. The message names `FOURA_API_KEY` and where keys are found.
+    /// [`ErrorKind::InvalidKey`] when neither variable is set, when both are (which one was
+    /// meant is not guessed), when `FOURA_API_KEY` is not UTF-8 or fails [`ApiKey::new`]'s
+    /// checks, or when the file fails [`ApiKey::from_file`]'s. The message names the
+    /// variables involved and where keys are found.
     pub fn from_env() -> Result<Self, Error> {
-        match std::env::var(API_KEY_ENV) {
-            Ok(value) => Self::new(value).map_err(|e| {
+        let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        match (set(API_KEY_ENV), set(API_KEY_FILE_ENV)) {
+            (Some(_), Some(_)) => Err(Error::new(
+                ErrorKind::InvalidKey,
+                format!(
+                    "both {API_KEY_ENV} and {API_KEY_FILE_ENV} are set; unset one of them so \
+                     that it is clear which key is meant"
+                ),
+            )),
+            (None, Some(path)) => Self::from_file(&path).map_err(|e| {
                 Error::new(
                     ErrorKind::InvalidKey,
-                    format!(
-                        "{API_KEY_ENV} is set but unusable: {}; {WHERE_KEYS_LIVE}",
-                        e.detail()
-                    ),
+                    format!("{API_KEY_FILE_ENV} is set but unusable: {}", e.detail()),
                 )
             }),
-            Err(std::env::VarError::NotPresent) => Err(Error::new(
+            (Some(value), None) => match value.into_string() {
+                Ok(value) => Self::new(value).map_err(|e| {
+                    Error::new(
+                        ErrorKind::InvalidKey,
+                        format!(
+                            "{API_KEY_ENV} is set but unusable: {}; {WHERE_KEYS_LIVE}",
+                            e.detail()
+                        ),
+                    )
+                }),
+                Err(_) => Err(Error::new(
+                    ErrorKind::InvalidKey,
+                    format!("{API_KEY_ENV} is not valid UTF-8; {WHERE_KEYS_LIVE}"),
+                )),
+            },
+            (None, None) => Err(Error::new(
                 ErrorKind::InvalidKey,
                 format!("{API_KEY_ENV} is not set; {WHERE_KEYS_LIVE}"),
-            )),
-            Err(std::env::VarError::NotUnicode(_)) => Err(Error::new(
-                ErrorKind::InvalidKey,
-                format!("{API_KEY_ENV} is not valid UTF-8; {WHERE_KEYS_LIVE}"),
             )),
         }
     }
@@ -172,6 +269,34 @@ impl ApiKey {
         value.push_str(&self.secret);
         value
     }
+}
+
+/// Reads `file` to its end into a buffer that is wiped when dropped, growing it (by copying
+/// into a new wiped buffer, never by reallocating) if the file is longer than `size_hint`.
+/// `Ok(None)` when the file is larger than [`MAX_KEY_FILE_BYTES`].
+fn read_wiped(file: &mut File, size_hint: usize) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
+    // One byte more than expected, so reaching the end takes no second buffer.
+    let mut buffer = Zeroizing::new(vec![0u8; size_hint.clamp(64, MAX_KEY_FILE_BYTES) + 1]);
+    let mut filled = 0;
+    loop {
+        if filled == buffer.len() {
+            if filled > MAX_KEY_FILE_BYTES {
+                return Ok(None);
+            }
+            let mut bigger = Zeroizing::new(vec![0u8; (filled * 2).min(MAX_KEY_FILE_BYTES + 1)]);
+            bigger[..filled].copy_from_slice(&buffer[..filled]);
+            buffer = bigger;
+        }
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // Shortening keeps the allocation; `Zeroizing` wipes its whole capacity on drop.
+    buffer.truncate(filled);
+    Ok(Some(buffer))
 }
 
 impl fmt::Debug for ApiKey {

@@ -61,6 +61,7 @@
 mod macros;
 
 mod batch;
+pub mod build;
 mod client;
 mod engines;
 mod error;
@@ -96,7 +97,7 @@ pub use engines::{
     Validate, service_status, service_status_at,
 };
 pub use error::{Error, ErrorKind, RateLimit};
-pub use key::{API_KEY_ENV, ApiKey};
+pub use key::{API_KEY_ENV, API_KEY_FILE_ENV, ApiKey};
 pub use meta::Meta;
 pub use tasks::{Task, TaskRequest, TaskStatus, TaskType, Timing};
 
