@@ -35,7 +35,13 @@ pub fn key_from_env() -> Result<ApiKey, String> {
         Some(path) if !path.is_empty() && std::env::var_os(foura::API_KEY_ENV).is_none() => {
             key_from_file(Path::new(&path))
         }
-        _ => ApiKey::from_env().map_err(|e| e.to_string()),
+        _ => ApiKey::from_env().map_err(|e| {
+            if std::env::var_os(foura::API_KEY_ENV).is_none() {
+                format!("{e}, or name a file holding it with FOURA_API_KEY_FILE or --key-file")
+            } else {
+                e.to_string()
+            }
+        }),
     }
 }
 
