@@ -1,5 +1,5 @@
 //! The tasks API of FourA's founding document: `POST` and `GET /api/v1/tasks` with
-//! `Authorization: Bearer <key>` (foura-api.md §2).
+//! `Authorization: Bearer <key>` (<https://foura.ai/docs/api/endpoints>).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,8 +8,9 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::client::{Auth, Call, CallOptions, Client, Method};
-use crate::error::{Error, ErrorKind, Service};
+use crate::call::{Api, CallOptions};
+use crate::client::Client;
+use crate::error::{Error, ErrorKind};
 use crate::meta::Meta;
 use crate::wire::{Fields, lenient_number};
 
@@ -210,7 +211,7 @@ impl TaskRequest {
         self
     }
 
-    call_option_setters!();
+    crate::macros::call_option_setters!();
 
     /// The target URL.
     pub fn url(&self) -> &str {
@@ -464,7 +465,7 @@ impl Task {
     }
 }
 
-/// `timing`: phases of the fetch in milliseconds (foura-api.md §2.2).
+/// `timing`: phases of the fetch in milliseconds (<https://foura.ai/docs/api/endpoints>).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Timing {
@@ -579,16 +580,11 @@ impl Client {
     /// request id.
     pub fn create_task(&self, request: &TaskRequest) -> Result<Task, Error> {
         request.validate()?;
-        let call = Call {
-            method: Method::Post,
-            path: TASKS_PATH,
-            auth: Auth::Bearer,
-            body: Some(request.to_wire()?),
-            server_timeout: request.timeout,
-            service: Service::Tasks,
-            creates_task: true,
-            options: request.options,
-        };
+        let call = Api::TASKS
+            .post(TASKS_PATH, request.to_wire()?)
+            .server_timeout(request.timeout)
+            .creates_task()
+            .options(request.options);
         let (mut task, meta): (Task, Meta) = self.call_json(&call)?;
         task.meta = meta;
         Ok(task)
@@ -611,17 +607,7 @@ impl Client {
     ///
     /// As [`Client::create_task`]; [`ErrorKind::Decode`] when the answer holds no list.
     pub fn list_tasks(&self) -> Result<Vec<Task>, Error> {
-        let call = Call {
-            method: Method::Get,
-            path: TASKS_PATH,
-            auth: Auth::Bearer,
-            body: None,
-            server_timeout: None,
-            service: Service::Tasks,
-            creates_task: false,
-            options: CallOptions::default(),
-        };
-        let (envelope, meta): (TaskList, Meta) = self.call_json(&call)?;
+        let (envelope, meta): (TaskList, Meta) = self.call_json(&Api::TASKS.get(TASKS_PATH))?;
         let mut tasks = envelope.0;
         for task in &mut tasks {
             task.meta = meta.clone();
