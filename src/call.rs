@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use ureq::http::{self, HeaderValue};
 
-use crate::error::{Error, ErrorKind, Service};
+use crate::error::{Error, ErrorKind, Service, sanitize};
 use crate::key::ApiKey;
 use crate::meta::Meta;
-use crate::redact::redact;
+use crate::redact::{head_text, redact};
 use crate::settings::{Attempt, Hook, Settings};
 
 /// How much of an error response's body is read: enough for any JSON error, not a whole page.
@@ -484,7 +484,7 @@ pub(crate) fn decode_error(
     let detail = if serde_json::from_slice::<serde_json::Value>(&reply.body).is_ok() {
         format!("the answer to {what} is JSON but not the documented shape: {e}")
     } else {
-        let snippet = crate::redact::snippet(&reply.body, secret, 120);
+        let snippet = sanitize(&head_text(&reply.body, secret), 120);
         if snippet.is_empty() {
             format!("the answer to {what} is empty, not JSON")
         } else {

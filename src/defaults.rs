@@ -35,4 +35,5 @@ pub const DEFAULT_POOL_SIZE: usize = 16;
 pub const DEFAULT_AUTO_PATH: &str = "/api/auto";
 /// The highest concurrency a batch accepts (one thread each).
 pub const MAX_CONCURRENCY: usize = 256;
-pub use crate::engines::DEFAULT_STATUS_BASE_URL;
+/// Where FourA's status API lives (<https://foura.ai/docs/updates-portal/api>).
+pub const DEFAULT_STATUS_BASE_URL: &str = "https://updates.foura.ai";

@@ -1,13 +1,12 @@
 //! Every way the key is removed from what a server sends back: raw bytes before they are
-//! parsed, and every text, JSON value and source an [`Error`] carries. A server (or a proxy
+//! parsed, texts, JSON values and source errors (what `Error::scrub` applies to every part
+//! of an error). A server (or a proxy
 //! in front of it) may echo the request's headers, key included.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::Value;
-
-use crate::error::{Error, sanitize};
 
 /// What the key is replaced with.
 const REDACTED: &str = "<redacted>";
@@ -34,15 +33,15 @@ pub(crate) fn redact<'a>(bytes: &'a [u8], secret: Option<&str>) -> Cow<'a, [u8]>
     Cow::Owned(out)
 }
 
-/// The start of `body` as clean text of at most `max` characters, with `secret` removed
-/// before it is cut short (so no fragment of it survives the cut).
-pub(crate) fn snippet(body: &[u8], secret: Option<&str>, max: usize) -> String {
+/// The first 4 KiB of `body` as text, with `secret` removed, so that a snippet cut from it
+/// holds no fragment of the key.
+pub(crate) fn head_text(body: &[u8], secret: Option<&str>) -> String {
     let head = &body[..body.len().min(4096 + secret.map_or(0, str::len))];
-    sanitize(&String::from_utf8_lossy(&redact(head, secret)), max)
+    String::from_utf8_lossy(&redact(head, secret)).into_owned()
 }
 
 /// Replaces `secret` in `s`.
-fn clean(s: &mut String, secret: &str) {
+pub(crate) fn clean(s: &mut String, secret: &str) {
     if s.contains(secret) {
         *s = s.replace(secret, REDACTED);
     }
@@ -78,70 +77,23 @@ impl fmt::Display for Scrubbed {
 
 impl std::error::Error for Scrubbed {}
 
-/// A boxed source error, as [`Error`] keeps it.
+/// A boxed source error, as `Error` keeps it.
 pub(crate) type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-impl Error {
-    /// Removes every occurrence of `secret` from the text this error carries. The funnel calls
-    /// it with the key, in case a server or a proxy echoed the request's headers back.
-    pub(crate) fn scrub(mut self, secret: &str) -> Self {
-        if secret.is_empty() {
-            return self;
-        }
-        let (texts, body, source) = self.parts_mut();
-        for text in texts {
-            clean(text, secret);
-        }
-        if let Some(body) = body {
-            scrub_value(body, secret);
-        }
-        // A source (a JSON error quoting the answer, say) may hold the key too: anywhere in
-        // its chain, and in its Debug as well as its Display.
-        let mut leaks = false;
-        let mut next = source
-            .as_deref()
-            .map(|s| s as &(dyn std::error::Error + 'static));
-        while let Some(s) = next {
-            leaks |= s.to_string().contains(secret) || format!("{s:?}").contains(secret);
-            next = s.source();
-        }
-        if leaks {
-            if let Some(s) = source.take() {
-                *source = Some(Box::new(Scrubbed(s.to_string().replace(secret, REDACTED))));
-            }
-        }
-        self
+/// Replaces `secret` in a source error's chain: when its text (its Display or Debug,
+/// anywhere in the chain) holds the key, the source becomes that text with the key removed.
+pub(crate) fn scrub_source(source: &mut Option<Source>, secret: &str) {
+    let mut leaks = false;
+    let mut next = source
+        .as_deref()
+        .map(|s| s as &(dyn std::error::Error + 'static));
+    while let Some(s) = next {
+        leaks |= s.to_string().contains(secret) || format!("{s:?}").contains(secret);
+        next = s.source();
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::{ErrorKind, Service};
-    use crate::meta::Meta;
-
-    #[test]
-    fn scrub_removes_the_secret_everywhere() {
-        let body = br#"{"error":{"message":"bad key fk_live_SECRET","code":"X"},"echo":["fk_live_SECRET"]}"#;
-        let e = Error::from_response(Service::Tasks, 401, None, Meta::default(), body)
-            .scrub("fk_live_SECRET");
-        let all = format!("{e} {e:?} {}", e.body().unwrap());
-        assert!(!all.contains("SECRET"), "{all}");
-    }
-
-    #[test]
-    fn scrub_reaches_the_source_chain() {
-        let inner = std::io::Error::other("upstream said: Bearer fk_live_SECRET");
-        let e = Error::new(ErrorKind::Decode, "the answer is odd".into())
-            .with_source(std::io::Error::other(inner))
-            .scrub("fk_live_SECRET");
-        let mut text = format!("{e} {e:?}");
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            text += &format!(" {s} {s:?}");
-            source = s.source();
+    if leaks {
+        if let Some(s) = source.take() {
+            *source = Some(Box::new(Scrubbed(s.to_string().replace(secret, REDACTED))));
         }
-        assert!(!text.contains("SECRET"), "{text}");
-        assert!(text.contains("<redacted>"), "{text}");
     }
 }

@@ -37,8 +37,7 @@ pub use auto::{AutoLadder, AutoRequest, AutoResponse, AutoSession, Rung};
 pub use browser::{BrowserRequest, BrowserResponse, Cookie};
 pub use proxy::{ProxyRequest, ProxyResponse};
 pub use public::{
-    DEFAULT_STATUS_BASE_URL, ProfileCatalogue, ServiceStatus, StatusService, service_status,
-    service_status_at,
+    ProfileCatalogue, ServiceStatus, StatusService, service_status, service_status_at,
 };
 pub use single::{SingleRequest, SingleResponse};
 

@@ -10,8 +10,7 @@ use crate::call::Api;
 use crate::client::Client;
 use crate::error::Error;
 
-/// Where FourA's status API lives.
-pub const DEFAULT_STATUS_BASE_URL: &str = "https://updates.foura.ai";
+use crate::defaults::DEFAULT_STATUS_BASE_URL;
 
 /// The browser-profile catalogue (`GET /api/profiles`). Only `default` is documented; the
 /// rest is kept as sent (a `default` that is not a string stays in `extra`).

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::meta::Meta;
-use crate::redact::Source;
+use crate::redact::{self, Source};
 
 pub use body::RateLimit;
 pub(crate) use body::sanitize;
@@ -67,7 +67,7 @@ struct Inner {
     maybe_created: bool,
     /// A failure that retrying cannot fix (e.g. a TLS certificate error).
     permanent: bool,
-    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    source: Option<Source>,
 }
 
 impl Error {
@@ -166,21 +166,32 @@ impl Error {
         );
     }
 
-    /// Every text, the JSON body and the source this error carries: all a server may have
-    /// written into, for [`redact`](crate::redact) to remove the key from.
-    pub(crate) fn parts_mut(
-        &mut self,
-    ) -> (Vec<&mut String>, Option<&mut Value>, &mut Option<Source>) {
+    /// Removes every occurrence of `secret` from the text this error carries. The funnel calls
+    /// it with the key, in case a server or a proxy echoed the request's headers back.
+    pub(crate) fn scrub(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
         let inner = &mut *self.inner;
-        let mut texts = vec![&mut inner.detail];
-        texts.extend(inner.message.as_mut());
-        texts.extend(inner.code.as_mut());
-        texts.extend(inner.hint.as_mut());
-        texts.extend(inner.meta.request_id.as_mut());
-        texts.extend(inner.meta.exit_class.as_mut());
-        texts.extend(inner.meta.limit.as_mut());
-        texts.extend(inner.plan_limit.as_mut());
-        (texts, inner.body.as_mut(), &mut inner.source)
+        let texts = [
+            Some(&mut inner.detail),
+            inner.message.as_mut(),
+            inner.code.as_mut(),
+            inner.hint.as_mut(),
+            inner.meta.request_id.as_mut(),
+            inner.meta.exit_class.as_mut(),
+            inner.meta.limit.as_mut(),
+            inner.plan_limit.as_mut(),
+        ];
+        for text in texts.into_iter().flatten() {
+            redact::clean(text, secret);
+        }
+        if let Some(body) = inner.body.as_mut() {
+            redact::scrub_value(body, secret);
+        }
+        // A source (a JSON error quoting the answer, say) may hold the key too.
+        redact::scrub_source(&mut inner.source, secret);
+        self
     }
 
     /// What kind of failure this is.
@@ -400,5 +411,35 @@ impl std::error::Error for Error {
             .source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_removes_the_secret_everywhere() {
+        let body = br#"{"error":{"message":"bad key fk_live_SECRET","code":"X"},"echo":["fk_live_SECRET"]}"#;
+        let e = Error::from_response(Service::Tasks, 401, None, Meta::default(), body)
+            .scrub("fk_live_SECRET");
+        let all = format!("{e} {e:?} {}", e.body().unwrap());
+        assert!(!all.contains("SECRET"), "{all}");
+    }
+
+    #[test]
+    fn scrub_reaches_the_source_chain() {
+        let inner = std::io::Error::other("upstream said: Bearer fk_live_SECRET");
+        let e = Error::new(ErrorKind::Decode, "the answer is odd".into())
+            .with_source(std::io::Error::other(inner))
+            .scrub("fk_live_SECRET");
+        let mut text = format!("{e} {e:?}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            text += &format!(" {s} {s:?}");
+            source = s.source();
+        }
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(text.contains("<redacted>"), "{text}");
     }
 }
