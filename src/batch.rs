@@ -7,17 +7,17 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::client::{Attempt, Client, Observer, Watch, later};
+use crate::client::Client;
+use crate::defaults::MAX_CONCURRENCY;
 use crate::engines::{
     AutoRequest, AutoResponse, BrowserRequest, BrowserResponse, ProxyRequest, ProxyResponse,
     SingleRequest, SingleResponse,
 };
 use crate::error::{Error, ErrorKind};
 use crate::meta::Meta;
+use crate::retry::later;
+use crate::settings::{Attempt, Hook};
 use crate::tasks::{Task, TaskRequest};
-
-/// The highest concurrency a batch accepts (one thread each).
-pub const MAX_CONCURRENCY: usize = 256;
 
 /// Anything a batch can send: a task request or an engine request.
 pub trait BatchItem {
@@ -235,7 +235,8 @@ where
     I::Item: BatchItem + Send,
     <I::Item as BatchItem>::Output: Send,
 {
-    /// The most requests in flight at once, from 1 to [`MAX_CONCURRENCY`]. Default: 4. Keep
+    /// The most requests in flight at once, from 1 to
+    /// [`defaults::MAX_CONCURRENCY`](crate::defaults::MAX_CONCURRENCY) (256). Default: 4. Keep
     /// it within the client's [`pool_size`](crate::ClientBuilder::pool_size) so connections
     /// are reused.
     pub fn concurrency(mut self, n: usize) -> Self {
@@ -471,8 +472,8 @@ where
     }
 }
 
-/// The adaptive concurrency: shared with the attempt observer, which outlives no batch but
-/// must be `'static` to sit in a thread-local.
+/// The adaptive concurrency: shared with the workers' attempt watchers, which a user's
+/// [`BatchItem`] could keep in a clone of the client it is handed, so they must be `'static`.
 #[derive(Debug)]
 struct Throttle {
     /// The concurrency currently allowed.
@@ -532,7 +533,7 @@ fn work<T: BatchItem>(
 ) {
     // Throttle signals on attempts the client retries by itself reach the batch too.
     let throttle = Arc::clone(throttle);
-    let observer: Observer = Arc::new(move |attempt: &Attempt| {
+    let watcher: Hook = Arc::new(move |attempt: &Attempt| {
         if matches!(
             attempt.error,
             Some(ErrorKind::RateLimited | ErrorKind::AtCapacity)
@@ -540,11 +541,11 @@ fn work<T: BatchItem>(
             lock_throttle(&throttle).cut(attempt.wait);
         }
     });
-    let _watch = Watch::install(observer);
+    let client = client.watched_by(watcher);
     loop {
         let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
         let Ok((index, item)) = job else { return };
-        let (outcome, used) = send_one(client, &item);
+        let (outcome, used) = send_one(&client, &item);
         if done.send((index, outcome, used)).is_err() {
             return;
         }

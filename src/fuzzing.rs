@@ -2,7 +2,7 @@
 //! expose the decoders every FourA answer goes through, so that a fuzzer can feed them
 //! arbitrary bytes without a network.
 
-use crate::client::Reply;
+use crate::call::Reply;
 use crate::engines::{
     AutoResponse, BrowserResponse, ProxyResponse, SingleResponse, decode_engine_reply,
 };

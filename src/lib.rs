@@ -57,17 +57,22 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[macro_use]
 mod macros;
 
 mod batch;
 pub mod build;
+mod builder;
+mod call;
 mod client;
+pub mod defaults;
 mod engines;
 mod error;
 mod key;
 mod meta;
+mod redact;
 mod resolve;
+mod retry;
+mod settings;
 mod tasks;
 mod time;
 mod wire;
@@ -81,25 +86,29 @@ pub mod fuzzing;
 
 use std::sync::OnceLock;
 
-pub use batch::{
-    Batch, BatchItem, BatchResults, CancelToken, MAX_CONCURRENCY, Progress, StopReason, Summary,
-};
-pub use client::{
-    Attempt, BACKOFF_BASE, BACKOFF_CAP, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_AUTO_PATH,
-    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
-    DEFAULT_MAX_RETRY_WAIT, DEFAULT_POOL_SIZE, DEFAULT_TASK_TIMEOUT, MIN_RETRY_WAIT,
-    TIMEOUT_MARGIN,
-};
+pub use batch::{Batch, BatchItem, BatchResults, CancelToken, Progress, StopReason, Summary};
+pub use builder::ClientBuilder;
+pub use client::Client;
 pub use engines::{
     AutoLadder, AutoRequest, AutoResponse, AutoSession, BrowserRequest, BrowserResponse, Content,
-    Cookie, DEFAULT_STATUS_BASE_URL, ExitClass, Hop, ProfileCatalogue, ProxyRequest, ProxyResponse,
-    ResponseHeaders, Rung, ServiceStatus, SingleRequest, SingleResponse, StatusLine, StatusService,
-    Validate, service_status, service_status_at,
+    Cookie, ExitClass, Hop, ProfileCatalogue, ProxyRequest, ProxyResponse, ResponseHeaders, Rung,
+    ServiceStatus, SingleRequest, SingleResponse, StatusLine, StatusService, Validate,
+    service_status, service_status_at,
 };
 pub use error::{Error, ErrorKind, RateLimit};
 pub use key::{API_KEY_ENV, API_KEY_FILE_ENV, ApiKey};
 pub use meta::Meta;
+pub use settings::Attempt;
 pub use tasks::{Task, TaskRequest, TaskStatus, TaskType, Timing};
+
+// The defaults' old paths at the crate root, kept for code written against them.
+#[doc(hidden)]
+pub use defaults::{
+    BACKOFF_BASE, BACKOFF_CAP, BASE_URL_ENV, DEFAULT_AUTO_PATH, DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT, DEFAULT_POOL_SIZE, DEFAULT_STATUS_BASE_URL, DEFAULT_TASK_TIMEOUT,
+    MAX_CONCURRENCY, MIN_RETRY_WAIT, TIMEOUT_MARGIN,
+};
 
 /// The process-wide client behind the free functions, built on first use.
 static GLOBAL: OnceLock<Client> = OnceLock::new();

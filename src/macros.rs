@@ -20,6 +20,7 @@ macro_rules! call_option_setters {
         }
     };
 }
+pub(crate) use call_option_setters;
 
 /// The body and metadata accessors every engine response has, for a struct with
 /// `content: Content` and `meta: Meta` fields.
@@ -51,3 +52,4 @@ macro_rules! response_accessors {
         }
     };
 }
+pub(crate) use response_accessors;

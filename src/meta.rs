@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-/// What is known about a call beyond its body: the headers FourA sends (foura-api.md §3.8,
-/// read case-insensitively) and the number of attempts the client made.
+/// What is known about a call beyond its body: the headers FourA sends (<https://foura.ai/docs/api/response-headers>,
+/// `fouradata/mcp` `src/upstream.ts`; read case-insensitively) and the number of attempts the client made.
 ///
 /// Every header field is optional: older gateways, proxies that strip headers, and requests
 /// that died before reaching FourA's backend send none of them.

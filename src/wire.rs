@@ -70,7 +70,7 @@ pub(crate) fn check_method(method: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// A number sent as a number or a numeric string (`total_time`, foura-api.md §6.9).
+/// A number sent as a number or a numeric string (`total_time`, `fouradata/mcp` `src/tools/single.ts`).
 pub(crate) fn lenient_number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),

@@ -11,7 +11,8 @@ use super::{
     Content, Cookie, ExitClass, Fields, RequestData, ResponseHeaders, Validate, check_headers,
     check_method, check_ms, check_proxy_ids, millis,
 };
-use crate::client::{CallOptions, Client};
+use crate::call::CallOptions;
+use crate::client::Client;
 use crate::error::Error;
 use crate::meta::Meta;
 
@@ -63,7 +64,7 @@ impl AutoRequest {
         }
     }
 
-    call_option_setters!();
+    crate::macros::call_option_setters!();
 
     /// `method`: FourA's default is `GET`.
     pub fn method(mut self, method: impl Into<String>) -> Self {
@@ -324,7 +325,7 @@ impl AutoResponse {
         }
     }
 
-    response_accessors!();
+    crate::macros::response_accessors!();
 }
 
 impl Client {

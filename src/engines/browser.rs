@@ -6,7 +6,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Content, Fields, MAX_TIMEOUT_MS, ResponseHeaders, SortedObject, check_ms, millis};
-use crate::client::{CallOptions, Client};
+use crate::call::CallOptions;
+use crate::client::Client;
 use crate::error::Error;
 use crate::meta::Meta;
 
@@ -143,7 +144,7 @@ impl BrowserRequest {
         }
     }
 
-    call_option_setters!();
+    crate::macros::call_option_setters!();
 
     /// Adds a header (`headers`, sent as a JSON object: setting a name again, in any letter
     /// case, replaces it).
@@ -322,7 +323,7 @@ impl BrowserResponse {
         }
     }
 
-    response_accessors!();
+    crate::macros::response_accessors!();
 }
 
 impl Client {

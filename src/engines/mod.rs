@@ -42,15 +42,15 @@ pub use browser::{BrowserRequest, BrowserResponse, Cookie};
 pub use content::Content;
 pub use proxy::{ProxyRequest, ProxyResponse};
 pub use public::{
-    DEFAULT_STATUS_BASE_URL, ProfileCatalogue, ServiceStatus, StatusService, service_status,
-    service_status_at,
+    ProfileCatalogue, ServiceStatus, StatusService, service_status, service_status_at,
 };
 pub use response_headers::{Hop, ResponseHeaders, StatusLine};
 pub use single::{SingleRequest, SingleResponse};
 pub use validate::Validate;
 
-use crate::client::{Auth, Call, CallOptions, Client, Method};
-use crate::error::{Error, ErrorKind, Service};
+use crate::call::{Api, CallOptions, Reply, decode_error};
+use crate::client::Client;
+use crate::error::{Error, ErrorKind};
 use crate::meta::Meta;
 pub(crate) use crate::wire::{Fields, check_method, lenient_number};
 
@@ -155,17 +155,12 @@ impl Client {
                 format!("could not encode the request: {e}"),
             )
         })?;
-        let call = Call {
-            method: Method::Post,
-            path,
-            auth: Auth::ApiKey,
-            body: Some(bytes),
-            server_timeout: Some(server_timeout),
-            service: Service::Engine,
-            // Engine calls are billed only on success (foura-api.md §3.10): safe to retry.
-            creates_task: false,
-            options,
-        };
+        // Engine calls are billed only on success (https://foura.ai/docs/api/outcomes): safe
+        // to retry, so not `creates_task`.
+        let call = Api::ENGINES
+            .post(path, bytes)
+            .server_timeout(Some(server_timeout))
+            .options(options);
         let what = call.describe();
         self.call(&call, |reply| {
             decode_engine_reply(engine, &what, reply, self.secret())
@@ -179,12 +174,12 @@ impl Client {
 pub(crate) fn decode_engine_reply(
     engine: &str,
     what: &str,
-    reply: crate::client::Reply,
+    reply: Reply,
     secret: Option<&str>,
 ) -> Result<(Fields, Meta), Error> {
     let value: Value = match serde_json::from_slice(&reply.body) {
         Ok(v) => v,
-        Err(e) => return Err(crate::client::decode_error(what, &reply, e, secret)),
+        Err(e) => return Err(decode_error(what, &reply, e, secret)),
     };
     let Value::Object(map) = value else {
         let err = Error::new(

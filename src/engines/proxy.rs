@@ -11,7 +11,8 @@ use super::{
     Content, ExitClass, Fields, MAX_TIMEOUT_MS, ResponseHeaders, SingleRequest, check_ms,
     check_proxy_ids, millis,
 };
-use crate::client::{CallOptions, Client};
+use crate::call::CallOptions;
+use crate::client::Client;
 use crate::error::Error;
 use crate::meta::Meta;
 
@@ -54,7 +55,7 @@ impl ProxyRequest {
         }
     }
 
-    call_option_setters!();
+    crate::macros::call_option_setters!();
 
     /// `maxTries`: exits to try, 1–90. FourA's default: 5; protected sites often need 25–30.
     pub fn max_tries(mut self, tries: u32) -> Self {
@@ -261,7 +262,7 @@ impl ProxyResponse {
         }
     }
 
-    response_accessors!();
+    crate::macros::response_accessors!();
 }
 
 impl Client {

@@ -7,11 +7,11 @@ use serde::{Deserialize, Deserializer};
 use super::Fields;
 use serde_json::{Map, Value};
 
-use crate::client::{Auth, Call, CallOptions, Client, Method};
-use crate::error::{Error, Service};
+use crate::call::Api;
+use crate::client::Client;
+use crate::error::Error;
 
-/// Where FourA's status API lives.
-pub const DEFAULT_STATUS_BASE_URL: &str = "https://updates.foura.ai";
+use crate::defaults::DEFAULT_STATUS_BASE_URL;
 
 /// The browser-profile catalogue (`GET /api/profiles`). Only `default` is documented; the
 /// rest is kept as sent (a `default` that is not a string stays in `extra`).
@@ -134,16 +134,7 @@ impl Client {
         &self,
         path: &str,
     ) -> Result<(T, crate::Meta), Error> {
-        self.call_json(&Call {
-            method: Method::Get,
-            path,
-            auth: Auth::None,
-            body: None,
-            server_timeout: None,
-            service: Service::Public,
-            creates_task: false,
-            options: CallOptions::default(),
-        })
+        self.call_json(&Api::PUBLIC.get(path))
     }
 }
 

@@ -11,7 +11,8 @@ use super::{
     Content, Fields, MAX_TIMEOUT_MS, RequestData, ResponseHeaders, Validate, check_headers,
     check_method, check_ms, millis,
 };
-use crate::client::{CallOptions, Client};
+use crate::call::CallOptions;
+use crate::client::Client;
 use crate::error::Error;
 use crate::meta::Meta;
 
@@ -91,7 +92,7 @@ impl SingleRequest {
         }
     }
 
-    call_option_setters!();
+    crate::macros::call_option_setters!();
 
     /// Adds a header sent to the target (`headers`, `[name, value]` pairs in this order;
     /// a name may repeat).
@@ -389,7 +390,7 @@ impl SingleResponse {
         }
     }
 
-    response_accessors!();
+    crate::macros::response_accessors!();
 }
 
 impl Client {

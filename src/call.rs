@@ -1,0 +1,500 @@
+//! One attempt on the wire: the request as the endpoint modules describe it ([`Call`], built
+//! from its API family, [`Api`]), and the exchange that adds the credentials, sends, reads the
+//! answer with a limit and classifies it.
+
+use std::io::Read;
+use std::time::Duration;
+
+use ureq::http::{self, HeaderValue};
+
+use crate::error::{Error, ErrorKind, Service, sanitize};
+use crate::key::ApiKey;
+use crate::meta::Meta;
+use crate::redact::{head_text, redact};
+use crate::settings::{Attempt, Hook, Settings};
+
+/// How much of an error response's body is read: enough for any JSON error, not a whole page.
+const MAX_ERROR_BODY_BYTES: u64 = 64 << 10;
+
+/// One of FourA's API families: the credential header its calls carry and the rules its
+/// errors are read by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Api {
+    auth: Auth,
+    service: Service,
+}
+
+impl Api {
+    /// `/api/v1/tasks`, `Authorization: Bearer <key>` (<https://foura.ai/docs/api/endpoints>).
+    pub(crate) const TASKS: Api = Api {
+        auth: Auth::Bearer,
+        service: Service::Tasks,
+    };
+    /// `/api/{single,proxy,browser,auto}`, `X-API-Key: <key>`
+    /// (<https://foura.ai/docs/api/endpoints>).
+    pub(crate) const ENGINES: Api = Api {
+        auth: Auth::ApiKey,
+        service: Service::Engine,
+    };
+    /// The keyless endpoints: the profile catalogue and the status API.
+    pub(crate) const PUBLIC: Api = Api {
+        auth: Auth::None,
+        service: Service::Public,
+    };
+
+    /// `GET path`.
+    pub(crate) fn get(self, path: &str) -> Call<'_> {
+        self.call(Method::Get, path, None)
+    }
+
+    /// `POST path` with a JSON `body`.
+    pub(crate) fn post(self, path: &str, body: Vec<u8>) -> Call<'_> {
+        self.call(Method::Post, path, Some(body))
+    }
+
+    fn call(self, method: Method, path: &str, body: Option<Vec<u8>>) -> Call<'_> {
+        Call {
+            method,
+            path,
+            auth: self.auth,
+            body,
+            server_timeout: None,
+            service: self.service,
+            creates_task: false,
+            options: CallOptions::default(),
+        }
+    }
+}
+
+/// One request, as the endpoint modules describe it to the funnel.
+pub(crate) struct Call<'a> {
+    pub(crate) method: Method,
+    /// Path below the base URL, starting with `/`.
+    pub(crate) path: &'a str,
+    auth: Auth,
+    body: Option<Vec<u8>>,
+    /// The request's own server-side timeout (its default when unset), which the call
+    /// timeout grows with; `None` for calls with no server-side work.
+    pub(crate) server_timeout: Option<Duration>,
+    pub(crate) service: Service,
+    /// Whether the call creates something, so that an ambiguous failure must not be retried.
+    pub(crate) creates_task: bool,
+    /// Per-call overrides of the client's timeout and retries.
+    pub(crate) options: CallOptions,
+}
+
+impl Call<'_> {
+    /// The request's own server-side timeout, which the call's timeout grows with.
+    pub(crate) fn server_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.server_timeout = timeout;
+        self
+    }
+
+    /// Marks a call that creates a task: an ambiguous failure is not retried, and is
+    /// reported as maybe created.
+    pub(crate) fn creates_task(mut self) -> Self {
+        self.creates_task = true;
+        self
+    }
+
+    /// The request builder's overrides of the client's timeout and retries.
+    pub(crate) fn options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// `POST /api/v1/tasks`, for messages.
+    pub(crate) fn describe(&self) -> String {
+        format!("{} {}", self.method.as_str(), self.path)
+    }
+}
+
+/// Per-call overrides of the client's settings, set on the request builders.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CallOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_retries: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// Which credential header a call carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    /// `Authorization: Bearer <key>` (the tasks API).
+    Bearer,
+    /// `X-API-Key: <key>` (the engine API).
+    ApiKey,
+    /// No credentials (the public endpoints).
+    None,
+}
+
+/// A 2xx answer.
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) meta: Meta,
+    pub(crate) body: Vec<u8>,
+}
+
+/// What an attempt is made with: the settings, the agent built from them, and the key.
+#[derive(Clone, Copy)]
+pub(crate) struct Line<'a> {
+    pub(crate) settings: &'a Settings,
+    pub(crate) agent: &'a ureq::Agent,
+    /// `None` only for the internal keyless client of the public endpoints.
+    pub(crate) key: Option<&'a ApiKey>,
+    /// Who else hears of every attempt besides the settings' hook: a batch's throttle.
+    pub(crate) watcher: Option<&'a Hook>,
+}
+
+impl Line<'_> {
+    /// The key, for removing it from what servers send back.
+    pub(crate) fn secret(&self) -> Option<&str> {
+        self.key.map(ApiKey::expose_secret)
+    }
+
+    /// Removes the key from an error's text (a server may echo request headers back).
+    pub(crate) fn scrub(&self, err: Error) -> Error {
+        match self.secret() {
+            Some(secret) => err.scrub(secret),
+            None => err,
+        }
+    }
+
+    /// Tells the hook and the watcher, if there are any, about an attempt.
+    pub(crate) fn report(&self, attempt: impl FnOnce() -> Attempt) {
+        if self.settings.hook.is_none() && self.watcher.is_none() {
+            return;
+        }
+        let attempt = attempt();
+        for hook in self.settings.hook.iter().chain(self.watcher) {
+            hook(&attempt);
+        }
+    }
+
+    /// The key, or the error a keyed call without one gets.
+    fn key(&self) -> Result<&ApiKey, Error> {
+        self.key.ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidKey,
+                "this call needs an API key".to_owned(),
+            )
+        })
+    }
+
+    /// The credential header `auth` asks for. The header value is built in a wiped buffer;
+    /// `HeaderValue` then holds the one copy this crate cannot wipe (see `ApiKey`'s docs).
+    fn credentials(&self, auth: Auth) -> Result<Option<(&'static str, HeaderValue)>, Error> {
+        let invalid = |_| {
+            Error::new(
+                ErrorKind::InvalidKey,
+                "the API key is not a valid header value".into(),
+            )
+        };
+        let (name, mut value) = match auth {
+            Auth::Bearer => (
+                "authorization",
+                HeaderValue::from_str(&self.key()?.bearer()).map_err(invalid)?,
+            ),
+            Auth::ApiKey => (
+                "x-api-key",
+                HeaderValue::from_str(self.key()?.expose_secret()).map_err(invalid)?,
+            ),
+            Auth::None => return Ok(None),
+        };
+        value.set_sensitive(true);
+        Ok(Some((name, value)))
+    }
+
+    /// Sends `request` with what is left of the call's time: `remaining` for the whole
+    /// exchange, `connect` each for resolving and connecting.
+    fn send(
+        &self,
+        request: http::Request<impl ureq::AsSendBody>,
+        remaining: Duration,
+        connect: Duration,
+    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(remaining))
+            .timeout_resolve(Some(connect))
+            .timeout_connect(Some(connect))
+            .build();
+        self.agent.run(request)
+    }
+
+    /// One attempt, with `remaining` of the call's `budget` left.
+    pub(crate) fn exchange(
+        &self,
+        call: &Call<'_>,
+        remaining: Duration,
+        budget: Duration,
+    ) -> Result<Reply, Error> {
+        let settings = self.settings;
+        let url = format!("{}{}", settings.base_url, call.path);
+        let what = Exchange {
+            call,
+            url: &url,
+            budget,
+            limit: settings.max_response_bytes,
+        };
+        if remaining.is_zero() {
+            return Err(what.out_of_time());
+        }
+        // Resolving and connecting each end within half of the attempt's time, so together
+        // they end before it: a connection that runs out of time says so (nothing was sent)
+        // instead of ending as an overall timeout, which would leave a task's fate unknown.
+        let connect = settings
+            .connect_timeout
+            .min(remaining.saturating_sub(Duration::from_millis(2)) / 2);
+
+        let mut request = http::Request::builder()
+            .method(match call.method {
+                Method::Get => http::Method::GET,
+                Method::Post => http::Method::POST,
+            })
+            .uri(&url)
+            .header("accept", "application/json");
+        if call.method == Method::Post {
+            request = request.header("content-type", "application/json");
+        }
+        if let Some((name, value)) = self.credentials(call.auth)? {
+            request = request.header(name, value);
+        }
+        let sent = match call.method {
+            Method::Get => request
+                .body(())
+                .map_err(ureq::Error::from)
+                .and_then(|r| self.send(r, remaining, connect)),
+            Method::Post => request
+                .body(call.body.as_deref().unwrap_or(b"{}"))
+                .map_err(ureq::Error::from)
+                .and_then(|r| self.send(r, remaining, connect)),
+        };
+        let mut response = sent.map_err(|e| {
+            let reached = may_have_reached_server(&e);
+            what.transport_error(e).with_sent(reached)
+        })?;
+
+        let status = response.status().as_u16();
+        let headers = response.headers();
+        let meta = Meta::from_headers(headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())));
+        if (200..300).contains(&status) {
+            // Sized from Content-Length up front: a doubling Vec would hold two copies of a
+            // large page while it grows.
+            let limit = settings.max_response_bytes;
+            // A claimed length that cannot be reserved (a lying server) is not an abort:
+            // the read then grows the buffer as bytes really arrive, up to the limit.
+            let expected = response.body().content_length().unwrap_or(0).min(limit);
+            let mut body = Vec::new();
+            let _ = body.try_reserve_exact(usize::try_from(expected).unwrap_or(0));
+            let read = response
+                .body_mut()
+                .with_config()
+                .limit(limit)
+                .reader()
+                .read_to_end(&mut body);
+            if let Err(e) = read {
+                let e = ureq::Error::from(e);
+                return Err(what.transport_error(e).with_meta(meta).with_sent(true));
+            }
+            return Ok(Reply { status, meta, body });
+        }
+        // The key is removed from what the server said before anything is parsed or cut
+        // short, so not even a fragment of it can end up in the error.
+        let secret = self.secret();
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(|l| String::from_utf8_lossy(&redact(l.as_bytes(), secret)).into_owned());
+        // An error body is read only as far as a JSON error could reach; if it is cut, the
+        // status alone still makes a useful error.
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ERROR_BODY_BYTES)
+            .read_to_vec()
+            .unwrap_or_default();
+        Err(Error::from_response(
+            call.service,
+            status,
+            location.as_deref(),
+            meta,
+            &redact(&body, secret),
+        ))
+    }
+}
+
+/// The context transport errors are described in.
+struct Exchange<'a, 'c> {
+    call: &'a Call<'c>,
+    url: &'a str,
+    /// The whole call's time, for messages.
+    budget: Duration,
+    limit: u64,
+}
+
+impl Exchange<'_, '_> {
+    /// The error for an attempt with no time left to make.
+    fn out_of_time(&self) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "no complete answer to {} within {:?}",
+                self.call.describe(),
+                self.budget
+            ),
+        )
+    }
+
+    fn transport_error(&self, e: ureq::Error) -> Error {
+        let what = self.call.describe();
+        let (kind, detail) = match &e {
+            ureq::Error::Timeout(_) => (
+                ErrorKind::Timeout,
+                format!("no complete answer to {what} within {:?}", self.budget),
+            ),
+            ureq::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                ) =>
+            {
+                (
+                    ErrorKind::Timeout,
+                    format!("no complete answer to {what} within {:?}", self.budget),
+                )
+            }
+            ureq::Error::BodyExceedsLimit(_) => (
+                ErrorKind::BodyTooLarge,
+                format!(
+                    "the answer to {what} is larger than the {} byte limit",
+                    self.limit
+                ),
+            ),
+            ureq::Error::LargeResponseHeader(..) => (
+                ErrorKind::Decode,
+                format!("the answer to {what} has oversized headers"),
+            ),
+            ureq::Error::Protocol(_) => (
+                ErrorKind::Decode,
+                format!("the answer to {what} is not valid HTTP/1.1"),
+            ),
+            ureq::Error::HostNotFound => (
+                ErrorKind::Connection,
+                format!("could not resolve the host for {what}"),
+            ),
+            ureq::Error::RequireHttpsOnly(_) | ureq::Error::BadUri(_) => (
+                ErrorKind::InvalidConfig,
+                format!("the URL for {what} was refused"),
+            ),
+            _ => (
+                ErrorKind::Connection,
+                format!(
+                    "could not complete {} {}: {e}",
+                    self.call.method.as_str(),
+                    self.url
+                ),
+            ),
+        };
+        let err = if is_tls_failure(&e) {
+            Error::new(kind, detail).permanent()
+        } else {
+            Error::new(kind, detail)
+        };
+        match kind {
+            ErrorKind::Timeout => err.with_hint(
+                "raise ClientBuilder::timeout, or the request's own timeout (the call waits \
+                 for it plus 15 s)",
+            ),
+            ErrorKind::BodyTooLarge => err.with_hint("raise ClientBuilder::max_response_bytes"),
+            _ => err,
+        }
+        .with_source(e)
+    }
+}
+
+/// Whether `e` is a TLS failure: a certificate or handshake that will fail the same way
+/// again, before any request was sent. rustls failures reach us as I/O errors of kind
+/// InvalidData; ureq's TLS variants cover the rest.
+fn is_tls_failure(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Tls(_)
+        | ureq::Error::TlsRequired
+        | ureq::Error::Rustls(_)
+        | ureq::Error::Pem(_) => true,
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => true,
+        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
+        _ => false,
+    }
+}
+
+/// Whether a request that failed with `e` before any answer may have reached the server.
+/// Only failures to resolve, connect or shake hands are sure not to have.
+fn may_have_reached_server(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as Io;
+    if is_tls_failure(e) {
+        return false;
+    }
+    match e {
+        ureq::Error::ConnectionFailed
+        | ureq::Error::HostNotFound
+        | ureq::Error::ConnectProxyFailed(_)
+        | ureq::Error::InvalidProxyUrl
+        | ureq::Error::BadUri(_)
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => false,
+        ureq::Error::Io(io) => {
+            !matches!(
+                io.kind(),
+                Io::ConnectionRefused
+                    | Io::AddrNotAvailable
+                    | Io::NetworkUnreachable
+                    | Io::HostUnreachable
+                    | Io::NotConnected
+            ) && !io.to_string().contains("failed to lookup address")
+        }
+        _ => true,
+    }
+}
+
+/// The error for a 2xx answer that could not be decoded; `secret` is removed from the
+/// quoted snippet before it is cut short.
+pub(crate) fn decode_error(
+    what: &str,
+    reply: &Reply,
+    e: serde_json::Error,
+    secret: Option<&str>,
+) -> Error {
+    let detail = if serde_json::from_slice::<serde_json::Value>(&reply.body).is_ok() {
+        format!("the answer to {what} is JSON but not the documented shape: {e}")
+    } else {
+        let snippet = sanitize(&head_text(&reply.body, secret), 120);
+        if snippet.is_empty() {
+            format!("the answer to {what} is empty, not JSON")
+        } else {
+            format!("the answer to {what} is not JSON: \"{snippet}\"")
+        }
+    };
+    // FourA answered (2xx), so it acted: a task it was asked to create may exist.
+    Error::new(ErrorKind::Decode, detail)
+        .with_meta(reply.meta.clone())
+        .with_status(reply.status)
+        .with_sent(true)
+        .with_source(e)
+}

@@ -1,0 +1,110 @@
+//! What kind of failure an error is, and which API a call went to.
+
+use std::fmt;
+
+/// What kind of failure an [`Error`] is. Match on it with [`Error::kind`].
+///
+/// The enum is `#[non_exhaustive]`: new kinds may be added in minor releases, so keep a `_`
+/// arm. Kinds split into three groups:
+///
+/// - **Refused before sending** (no request left the machine; `status()` is `None`):
+///   [`InvalidKey`](Self::InvalidKey), [`InvalidRequest`](Self::InvalidRequest),
+///   [`InvalidConfig`](Self::InvalidConfig).
+/// - **FourA answered with an error status** (`status()` is `Some`): [`Unauthorized`](Self::Unauthorized),
+///   [`Forbidden`](Self::Forbidden), [`NotFound`](Self::NotFound),
+///   [`RateLimited`](Self::RateLimited), [`ServerError`](Self::ServerError),
+///   [`Api`](Self::Api), [`UnexpectedRedirect`](Self::UnexpectedRedirect),
+///   [`InvalidRequest`](Self::InvalidRequest) for a `400`/`422`, and from the engine API
+///   [`PlanLimit`](Self::PlanLimit), [`AtCapacity`](Self::AtCapacity) and
+///   [`ServiceDisabled`](Self::ServiceDisabled).
+/// - **FourA ran the request but could not deliver** (transport `2xx`, body `error`):
+///   [`EngineFailed`](Self::EngineFailed).
+/// - **The exchange itself failed**: [`Timeout`](Self::Timeout), [`Connection`](Self::Connection),
+///   [`Decode`](Self::Decode), [`BodyTooLarge`](Self::BodyTooLarge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The API key is missing, empty, or malformed (whitespace inside, control characters).
+    InvalidKey,
+    /// The request is invalid: refused by this crate before sending (the message names the
+    /// field), or by FourA with `400`/`422` (then `status()` is set).
+    InvalidRequest,
+    /// The client's configuration is invalid (base URL, proxy, user agent, …).
+    InvalidConfig,
+    /// `401`: the key is missing or invalid, often because of whitespace around it.
+    Unauthorized,
+    /// `403`: the key is disabled or expired.
+    Forbidden,
+    /// `404`: the endpoint does not exist at this base URL.
+    NotFound,
+    /// `429`: too many requests; see [`Error::retry_after`].
+    RateLimited,
+    /// `5xx`: FourA (or a gateway in front of it) failed.
+    ServerError,
+    /// Any other non-success status.
+    Api,
+    /// A `3xx`. Redirects are never followed, so the key never reaches another host.
+    UnexpectedRedirect,
+    /// The call did not finish within its timeout.
+    Timeout,
+    /// No connection could be made, or it broke (DNS, refused, reset, TLS, proxy).
+    Connection,
+    /// FourA's answer could not be understood (not JSON, or not the documented shape).
+    Decode,
+    /// The response body is larger than the configured limit.
+    BodyTooLarge,
+    /// An engine ran but could not deliver: FourA answered 2xx with an `error` (the target
+    /// timed out, no proxy matched, `validate` rejected every attempt, …). The target's status,
+    /// FourA's `code`, `details`, `attemptReport` and the echoed `request` are kept.
+    EngineFailed,
+    /// Your plan's limit refused the call (`plan_limit_*`, whatever the HTTP status); see
+    /// [`Error::plan_limit`]. Waiting helps only when [`Error::retry_after`] is set; another
+    /// engine will not help.
+    PlanLimit,
+    /// `503`: too many requests of yours are in flight (FourA's concurrency cap).
+    AtCapacity,
+    /// `503`: the engine is disabled for your account (plan or maintenance).
+    ServiceDisabled,
+}
+
+impl ErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidKey => "invalid API key",
+            ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::InvalidConfig => "invalid client configuration",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::ServerError => "FourA server error",
+            ErrorKind::Api => "FourA API error",
+            ErrorKind::UnexpectedRedirect => "unexpected redirect",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Connection => "connection failed",
+            ErrorKind::Decode => "unreadable response",
+            ErrorKind::BodyTooLarge => "response too large",
+            ErrorKind::EngineFailed => "FourA could not deliver the page",
+            ErrorKind::PlanLimit => "plan limit reached",
+            ErrorKind::AtCapacity => "at capacity",
+            ErrorKind::ServiceDisabled => "service disabled",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// Which of FourA's APIs a call went to; it decides the error hints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    /// `/api/v1/tasks`, `Authorization: Bearer` (the founding document's API).
+    Tasks,
+    /// `/api/{single,proxy,browser,auto}`, `X-API-Key` (the engine API).
+    Engine,
+    /// Keyless endpoints: the profile catalogue and the status API.
+    Public,
+}
