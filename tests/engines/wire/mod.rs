@@ -1,0 +1,26 @@
+//! The engine API over loopback: wire bodies, auth, the failure model, and tolerant decoding.
+
+use std::time::Duration;
+
+use foura::mock::{Fault, MockServer};
+use foura::{
+    ApiKey, AutoRequest, BrowserRequest, Client, Content, Cookie, ErrorKind, ExitClass,
+    ProxyRequest, Rung, SingleRequest, Validate,
+};
+use serde_json::{Value, json};
+
+use crate::support::{engines_builder, sent};
+
+fn client(server: &MockServer) -> Client {
+    engines_builder(server)
+        .timeout(Duration::from_secs(10))
+        .max_retries(0) // one answer, one mapping: retries are tests/faults.rs's subject
+        .build()
+        .unwrap()
+}
+
+const PAGE: &str = r#"{"status":200,"headers":[{"result":{"version":"HTTP/2","code":200,"reason":""},"content-type":"text/html"}],"data":"<html>ok</html>","total_time":0.034}"#;
+
+mod failures;
+mod requests;
+mod responses;
