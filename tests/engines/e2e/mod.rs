@@ -43,8 +43,7 @@ fn assert_engine_call(r: &ReceivedRequest, path: &str) {
     assert_eq!(r.header("content-type"), Some("application/json"));
 }
 
-mod auth;
 mod ordinary_pages;
-mod refusals;
+mod refusals_and_auth;
 mod validation;
 mod virtual_web;

@@ -152,11 +152,8 @@ fn minimal(path: &str, url: &str) -> Value {
     }
 }
 
-mod auth;
-mod auto;
-mod browser;
+mod access;
+mod browser_and_auto;
 mod proxy;
-mod refusals;
-mod routes;
 mod single;
 mod validation;

@@ -119,12 +119,5 @@ fn within(took: Duration, bound: Duration, what: &str) {
     assert!(took <= bound, "{what} took {took:?}, more than {bound:?}");
 }
 
-mod attempt_hook;
-mod broken_answers;
-mod concurrency;
-mod deadline;
-mod emulator_faults;
-mod not_retried;
-mod retryable;
-mod task_creation;
-mod waits;
+mod failure_modes;
+mod retry_rules;
