@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use foura::mock::{Engine, MockServer, ReceivedRequest, Refusal};
 use foura::{
-    ApiKey, AutoRequest, BrowserRequest, Client, Content, Cookie, ErrorKind, ExitClass, Meta,
-    ProxyRequest, Rung, SingleRequest, Validate,
+    ApiKey, AutoRequest, BrowserRequest, Client, Content, Cookie, Error, ErrorKind, ExitClass,
+    Meta, ProxyRequest, ResponseHeaders, Rung, SingleRequest, Validate,
 };
 use serde_json::{Value, json};
 
@@ -41,6 +41,29 @@ fn assert_engine_call(r: &ReceivedRequest, path: &str) {
     assert_eq!(r.header("x-api-key"), Some(MockServer::ENGINE_KEY));
     assert_eq!(r.header("authorization"), None, "{r:?}");
     assert_eq!(r.header("content-type"), Some("application/json"));
+}
+
+/// An engine failure: FourA answered, its engine did not deliver. `target_status` is `None`
+/// where FourA sends none (a failed rotation).
+fn assert_engine_failed(err: &Error, target_status: Option<u16>, credits: f64) {
+    assert_eq!(err.kind(), ErrorKind::EngineFailed, "{err}");
+    assert_eq!(err.target_status(), target_status, "{err}");
+    assert_eq!(err.credits(), Some(credits), "{err}");
+}
+
+/// The emulator's ordinary HTML page: its content type and its two cookies.
+fn assert_ordinary_html(headers: &ResponseHeaders) {
+    assert_eq!(
+        headers.get("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let cookies = headers.final_hop().unwrap().get_all("set-cookie").count();
+    assert_eq!(cookies, 2);
+}
+
+/// The status code of the last hop's result line.
+fn final_code(headers: &ResponseHeaders) -> Option<u16> {
+    headers.final_hop().unwrap().result.as_ref().unwrap().code
 }
 
 mod ordinary_pages;
