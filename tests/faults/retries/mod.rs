@@ -10,7 +10,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use foura::mock::{Engine, Fault, MockServer, Refusal};
-use foura::{ApiKey, Attempt, Client, Error, ErrorKind, SingleRequest, TaskType};
+use foura::{Attempt, Client, Error, ErrorKind, Meta, SingleRequest, TaskType};
+
+use crate::support::{builder_at, engines_builder};
 use serde_json::json;
 
 const PAGE: &str = "https://example.com/";
@@ -27,10 +29,7 @@ fn client(server: &MockServer, key: &str, timeout: Duration, retries: u32) -> (C
 fn client_for(base: &str, key: &str, timeout: Duration, retries: u32) -> (Client, AttemptLog) {
     let log = AttemptLog::default();
     let sink = Arc::clone(&log);
-    let client = Client::builder()
-        .api_key(ApiKey::new(key).unwrap())
-        .base_url(base)
-        .proxy(None)
+    let client = builder_at(base, key)
         .timeout(timeout)
         .max_retries(retries)
         .on_attempt(move |a| sink.lock().unwrap().push(a.clone()))
@@ -39,24 +38,17 @@ fn client_for(base: &str, key: &str, timeout: Duration, retries: u32) -> (Client
     (client, log)
 }
 
-/// An engine-API client ([`MockServer::ENGINE_KEY`]), 10 s timeout.
+/// The timeout of a call that is not about deadlines.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An engine-API client ([`MockServer::ENGINE_KEY`]) with [`TIMEOUT`].
 fn engines(server: &MockServer, retries: u32) -> (Client, AttemptLog) {
-    client(
-        server,
-        MockServer::ENGINE_KEY,
-        Duration::from_secs(10),
-        retries,
-    )
+    client(server, MockServer::ENGINE_KEY, TIMEOUT, retries)
 }
 
-/// A tasks-API client ([`MockServer::TEST_KEY`]), 10 s timeout.
+/// A tasks-API client ([`MockServer::TEST_KEY`]) with [`TIMEOUT`].
 fn tasks(server: &MockServer, retries: u32) -> (Client, AttemptLog) {
-    client(
-        server,
-        MockServer::TEST_KEY,
-        Duration::from_secs(10),
-        retries,
-    )
+    client(server, MockServer::TEST_KEY, TIMEOUT, retries)
 }
 
 fn fetch(client: &Client) -> Result<foura::SingleResponse, Error> {
@@ -111,6 +103,28 @@ fn task_json() -> String {
     json!({"id": "task_1", "status": "completed", "url": PAGE, "type": "single",
         "content": "<html>hello</html>"})
     .to_string()
+}
+
+/// A call that took `attempts` attempts, each of which reached the emulator.
+#[track_caller]
+fn assert_attempts(server: &MockServer, meta: &Meta, attempts: u32) {
+    assert_eq!(meta.attempts, attempts);
+    assert_eq!(server.request_count(), attempts as usize);
+}
+
+/// A failure of `kind` returned after its first attempt, the only request the emulator saw.
+#[track_caller]
+fn assert_not_retried(server: &MockServer, err: &Error, kind: ErrorKind) {
+    assert_eq!(err.kind(), kind, "{err}");
+    assert_eq!(err.attempts(), 1, "{err}");
+    assert_eq!(server.request_count(), 1, "{err}");
+}
+
+/// Runs `call` and says how long it took.
+fn timed<T>(call: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let out = call();
+    (out, started.elapsed())
 }
 
 /// Asserts `took` is at most `bound`, naming what was measured.

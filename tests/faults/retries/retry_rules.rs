@@ -8,8 +8,7 @@ fn rate_limit_429_with_nested_retry_after_is_retried_on_task_creation() {
     server.push_faults(2, tasks_429(0.0));
     let (client, _) = tasks(&server, 2);
     let task = submit(&client).unwrap();
-    assert_eq!(task.meta().attempts, 3);
-    assert_eq!(server.request_count(), 3);
+    assert_attempts(&server, task.meta(), 3);
     assert_eq!(
         server.tasks().len(),
         1,
@@ -23,8 +22,7 @@ fn rate_limit_429_with_a_flat_engine_body_is_retried() {
     server.push_faults(2, engine_429(0.0));
     let (client, log) = engines(&server, 2);
     let page = fetch(&client).unwrap();
-    assert_eq!(page.meta().attempts, 3);
-    assert_eq!(server.request_count(), 3);
+    assert_attempts(&server, page.meta(), 3);
     let seen = attempts(&log);
     assert_eq!(seen[0].error, Some(ErrorKind::RateLimited));
     assert_eq!(
@@ -43,8 +41,7 @@ fn at_capacity_503_refusal_is_retried_after_its_wait() {
     let started = Instant::now();
     let page = fetch(&client).unwrap();
     assert!(started.elapsed() >= Duration::from_millis(1900));
-    assert_eq!(page.meta().attempts, 2);
-    assert_eq!(server.request_count(), 2);
+    assert_attempts(&server, page.meta(), 2);
     let seen = attempts(&log);
     assert_eq!(seen[0].error, Some(ErrorKind::AtCapacity));
     assert_eq!(seen[0].wait, Some(Duration::from_secs(2)));
@@ -56,8 +53,7 @@ fn at_capacity_503_fault_is_retried() {
     server.push_faults(2, at_capacity(Some(0.0)));
     let (client, _) = engines(&server, 2);
     let page = fetch(&client).unwrap();
-    assert_eq!(page.meta().attempts, 3);
-    assert_eq!(server.request_count(), 3);
+    assert_attempts(&server, page.meta(), 3);
 }
 
 #[test]
@@ -66,8 +62,7 @@ fn backend_unavailable_503_is_retried() {
     server.refuse_next(2, None, Refusal::BackendUnavailable);
     let (client, log) = engines(&server, 2);
     let page = fetch(&client).unwrap();
-    assert_eq!(page.meta().attempts, 3);
-    assert_eq!(server.request_count(), 3);
+    assert_attempts(&server, page.meta(), 3);
     let seen = attempts(&log);
     assert_eq!(seen[0].status, Some(503));
     assert_eq!(seen[0].error, Some(ErrorKind::ServerError));
@@ -102,8 +97,7 @@ fn a_dropped_connection_on_an_engine_call_is_retried() {
     server.push_fault(Fault::drop_connection());
     let (client, log) = engines(&server, 2);
     let page = fetch(&client).unwrap();
-    assert_eq!(page.meta().attempts, 2);
-    assert_eq!(server.request_count(), 2);
+    assert_attempts(&server, page.meta(), 2);
     assert_eq!(attempts(&log)[0].error, Some(ErrorKind::Connection));
 }
 
@@ -117,8 +111,7 @@ fn a_reset_mid_body_on_an_engine_call_is_retried() {
     server.push_fault(Fault::reset_mid_body(200, body, 100));
     let (client, log) = engines(&server, 2);
     let page = fetch(&client).unwrap();
-    assert_eq!(page.meta().attempts, 2);
-    assert_eq!(server.request_count(), 2);
+    assert_attempts(&server, page.meta(), 2);
     assert_eq!(attempts(&log)[0].error, Some(ErrorKind::Connection));
 }
 
@@ -173,9 +166,8 @@ fn plan_limits_are_not_retried_whether_named_by_body_or_header() {
         let server = MockServer::start();
         server.refuse_next(1, None, Refusal::PlanLimit(limit.into()));
         let (client, _) = engines(&server, 5);
-        let started = Instant::now();
-        let err = fetch(&client).unwrap_err();
-        within(started.elapsed(), Duration::from_secs(1), limit);
+        let (err, took) = timed(|| fetch(&client).unwrap_err());
+        within(took, Duration::from_secs(1), limit);
         assert_eq!(err.kind(), ErrorKind::PlanLimit, "{err}");
         assert_eq!(err.plan_limit(), Some(name));
         assert_eq!(err.attempts(), 1);
@@ -202,9 +194,7 @@ fn service_disabled_503_is_not_retried() {
     server.refuse_next(1, None, Refusal::ServiceDisabled);
     let (client, _) = engines(&server, 5);
     let err = fetch(&client).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::ServiceDisabled, "{err}");
-    assert_eq!(err.attempts(), 1);
-    assert_eq!(server.request_count(), 1);
+    assert_not_retried(&server, &err, ErrorKind::ServiceDisabled);
 }
 
 #[test]
@@ -213,9 +203,7 @@ fn a_redirect_is_not_retried() {
     server.push_fault(Fault::redirect(302, "http://127.0.0.1:9/elsewhere"));
     let (client, _) = engines(&server, 5);
     let err = fetch(&client).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::UnexpectedRedirect);
-    assert_eq!(err.attempts(), 1);
-    assert_eq!(server.request_count(), 1);
+    assert_not_retried(&server, &err, ErrorKind::UnexpectedRedirect);
 }
 
 #[test]
@@ -250,9 +238,7 @@ fn a_timeout_waiting_for_task_creation_is_not_retried() {
     server.push_fault(Fault::stall());
     let (client, _) = client(&server, MockServer::TEST_KEY, Duration::from_secs(1), 5);
     let err = submit(&client).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    assert_eq!(server.request_count(), 1);
-    assert_eq!(err.attempts(), 1);
+    assert_not_retried(&server, &err, ErrorKind::Timeout);
     assert!(err.maybe_created());
 }
 
@@ -274,8 +260,7 @@ fn rate_limit_and_capacity_on_task_creation_are_retried() {
     server.push_fault(at_capacity(Some(0.0)));
     let (client, _) = tasks(&server, 2);
     let task = submit(&client).unwrap();
-    assert_eq!(task.meta().attempts, 3);
-    assert_eq!(server.request_count(), 3);
+    assert_attempts(&server, task.meta(), 3);
     assert_eq!(server.tasks().len(), 1);
 
     // And when they outlast the budget, FourA said no every time: nothing was created.
@@ -304,7 +289,7 @@ fn a_refused_connection_on_task_creation_is_retried() {
     let (client, log) = client_for(
         &format!("http://127.0.0.1:{port}"),
         MockServer::TEST_KEY,
-        Duration::from_secs(10),
+        TIMEOUT,
         2,
     );
     let err = submit(&client).unwrap_err();
@@ -319,6 +304,28 @@ fn a_refused_connection_on_task_creation_is_retried() {
     assert!(seen.iter().all(|a| a.error == Some(ErrorKind::Connection)));
 }
 
+/// One retry, after the 1 s wait FourA asked for.
+#[track_caller]
+fn assert_retried_after_one_second(server: &MockServer, log: &AttemptLog, took: Duration) {
+    assert!(took >= Duration::from_millis(900), "retried after {took:?}");
+    within(took, Duration::from_secs(5), "a 1 s wait");
+    assert_eq!(server.request_count(), 2);
+    assert_eq!(attempts(log)[0].wait, Some(Duration::from_secs(1)));
+}
+
+/// A rate limit returned at once, without waiting the `wait` it asked for.
+#[track_caller]
+fn assert_returned_at_once(
+    server: &MockServer,
+    (err, took): (Error, Duration),
+    wait: u64,
+    what: &str,
+) {
+    within(took, Duration::from_secs(1), what);
+    assert_not_retried(server, &err, ErrorKind::RateLimited);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(wait)));
+}
+
 #[test]
 fn retry_after_header_of_one_second_is_honoured() {
     let server = MockServer::start();
@@ -326,13 +333,9 @@ fn retry_after_header_of_one_second_is_honoured() {
         Fault::json(429, &json!({"error": "Rate limit exceeded"})).header("Retry-After", "1"),
     );
     let (client, log) = engines(&server, 2);
-    let started = Instant::now();
-    fetch(&client).unwrap();
-    let took = started.elapsed();
-    assert!(took >= Duration::from_millis(900), "retried after {took:?}");
-    within(took, Duration::from_secs(5), "a 1 s wait");
-    assert_eq!(server.request_count(), 2);
-    assert_eq!(attempts(&log)[0].wait, Some(Duration::from_secs(1)));
+    let (page, took) = timed(|| fetch(&client));
+    page.unwrap();
+    assert_retried_after_one_second(&server, &log, took);
 }
 
 #[test]
@@ -340,13 +343,9 @@ fn body_retry_after_of_one_second_is_honoured() {
     let server = MockServer::start();
     server.push_fault(tasks_429(1.0));
     let (client, log) = tasks(&server, 2);
-    let started = Instant::now();
-    submit(&client).unwrap();
-    let took = started.elapsed();
-    assert!(took >= Duration::from_millis(900), "retried after {took:?}");
-    within(took, Duration::from_secs(5), "a 1 s wait");
-    assert_eq!(server.request_count(), 2);
-    assert_eq!(attempts(&log)[0].wait, Some(Duration::from_secs(1)));
+    let (task, took) = timed(|| submit(&client));
+    task.unwrap();
+    assert_retried_after_one_second(&server, &log, took);
 }
 
 #[test]
@@ -355,26 +354,14 @@ fn a_retry_after_longer_than_max_retry_wait_returns_at_once() {
     server.push_fault(
         Fault::json(429, &json!({"error": "Rate limit exceeded"})).header("Retry-After", "30"),
     );
-    let client = Client::builder()
-        .api_key(ApiKey::new(MockServer::ENGINE_KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
+    let client = engines_builder(&server)
         .timeout(Duration::from_secs(120))
         .max_retries(5)
         .max_retry_wait(Duration::from_secs(5))
         .build()
         .unwrap();
-    let started = Instant::now();
-    let err = fetch(&client).unwrap_err();
-    within(
-        started.elapsed(),
-        Duration::from_secs(1),
-        "giving up on a 30 s wait",
-    );
-    assert_eq!(err.kind(), ErrorKind::RateLimited);
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
-    assert_eq!(err.attempts(), 1);
-    assert_eq!(server.request_count(), 1);
+    let failed = timed(|| fetch(&client).unwrap_err());
+    assert_returned_at_once(&server, failed, 30, "giving up on a 30 s wait");
 }
 
 #[test]
@@ -382,16 +369,7 @@ fn a_wait_that_would_overshoot_the_deadline_is_not_started() {
     let server = MockServer::start();
     server.push_fault(engine_429(5.0));
     let (client, log) = client(&server, MockServer::ENGINE_KEY, Duration::from_secs(2), 5);
-    let started = Instant::now();
-    let err = fetch(&client).unwrap_err();
-    within(
-        started.elapsed(),
-        Duration::from_secs(1),
-        "giving up on a 5 s wait in 2 s",
-    );
-    assert_eq!(err.kind(), ErrorKind::RateLimited);
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
-    assert_eq!(err.attempts(), 1);
-    assert_eq!(server.request_count(), 1);
+    let failed = timed(|| fetch(&client).unwrap_err());
+    assert_returned_at_once(&server, failed, 5, "giving up on a 5 s wait in 2 s");
     assert_eq!(attempts(&log)[0].wait, None, "no wait was started");
 }
