@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use foura::mock::{MockServer, ReceivedRequest};
-use foura::{ApiKey, Client, ClientBuilder};
+use foura::{ApiKey, Client, ClientBuilder, Error, Task, TaskType};
 use serde_json::Value;
 
 /// A builder aimed at `server` with `key` and no proxy taken from the environment; every other
@@ -13,7 +13,7 @@ pub fn builder_for(server: &MockServer, key: &str) -> ClientBuilder {
 }
 
 /// A builder aimed at `base` with `key` and no proxy taken from the environment.
-pub fn builder_at(base: &str, key: &str) -> ClientBuilder {
+pub fn builder_at(base: impl AsRef<str>, key: &str) -> ClientBuilder {
     Client::builder()
         .api_key(ApiKey::new(key).unwrap())
         .base_url(base)
@@ -28,6 +28,11 @@ pub fn tasks_builder(server: &MockServer) -> ClientBuilder {
 /// An engine-API builder ([`MockServer::ENGINE_KEY`]) for `server`.
 pub fn engines_builder(server: &MockServer) -> ClientBuilder {
     builder_for(server, MockServer::ENGINE_KEY)
+}
+
+/// Submits the task most tests need, a single-engine fetch of `https://example.com`.
+pub fn submit_example(client: &Client) -> Result<Task, Error> {
+    client.submit("https://example.com", TaskType::Single)
 }
 
 /// The last request the emulator received.

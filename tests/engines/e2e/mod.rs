@@ -26,6 +26,13 @@ fn client(server: &MockServer) -> Client {
     builder(server).build().unwrap()
 }
 
+/// A fresh emulator and a client for it.
+fn start() -> (MockServer, Client) {
+    let server = MockServer::start();
+    let client = client(&server);
+    (server, client)
+}
+
 /// Every result carries a request id and the credits the emulator charged.
 fn assert_meta(meta: &Meta, credits: f64) {
     let id = meta.request_id.as_deref().expect("X-Foura-Request-Id");

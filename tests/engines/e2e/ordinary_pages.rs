@@ -4,8 +4,8 @@ use super::*;
 
 #[test]
 fn single_delivers_an_ordinary_page_with_headers_cookies_time_and_meta() {
-    let server = MockServer::start();
-    let page = client(&server).single(&SingleRequest::get(PAGE)).unwrap();
+    let (server, client) = start();
+    let page = client.single(&SingleRequest::get(PAGE)).unwrap();
 
     assert_eq!(page.status, 200);
     let text = page.text().unwrap();
@@ -46,8 +46,8 @@ fn single_delivers_an_ordinary_page_with_headers_cookies_time_and_meta() {
 
 #[test]
 fn proxy_decodes_the_string_total_time_and_reports_its_exit_and_total() {
-    let server = MockServer::start();
-    let page = client(&server)
+    let (server, client) = start();
+    let page = client
         .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))
         .unwrap();
 
@@ -81,8 +81,7 @@ fn proxy_decodes_the_string_total_time_and_reports_its_exit_and_total() {
 
 #[test]
 fn proxy_reports_the_exit_country_and_the_exit_class_asked_for() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let page = client
         .proxy(
             &ProxyRequest::new(SingleRequest::get(PAGE))
@@ -116,8 +115,7 @@ fn proxy_reports_the_exit_country_and_the_exit_class_asked_for() {
 
 #[test]
 fn browser_returns_cookies_user_agent_and_flat_headers() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let page = client
         .browser(
             &BrowserRequest::new(PAGE)
@@ -175,8 +173,8 @@ fn browser_returns_cookies_user_agent_and_flat_headers() {
 
 #[test]
 fn auto_delivers_on_the_proxy_rung_with_its_ladder_and_session() {
-    let server = MockServer::start();
-    let page = client(&server).auto(&AutoRequest::new(PAGE)).unwrap();
+    let (server, client) = start();
+    let page = client.auto(&AutoRequest::new(PAGE)).unwrap();
 
     assert_eq!(page.status, 200);
     let text = page.text().unwrap();
@@ -222,8 +220,8 @@ fn auto_delivers_on_the_proxy_rung_with_its_ladder_and_session() {
 
 #[test]
 fn auto_without_force_proxy_delivers_from_the_probe_with_no_session_proxy() {
-    let server = MockServer::start();
-    let page = client(&server)
+    let (server, client) = start();
+    let page = client
         .auto(&AutoRequest::new(PAGE).force_proxy(false))
         .unwrap();
     assert_eq!(page.ladder.rung, Some(Rung::Probe));
@@ -236,8 +234,7 @@ fn auto_without_force_proxy_delivers_from_the_probe_with_no_session_proxy() {
 
 #[test]
 fn auto_reports_the_exit_class_in_the_body_the_ladder_and_the_meta() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     for (class, name) in [
         (ExitClass::Premium, "premium"),
         (ExitClass::Standard, "standard"),
@@ -257,8 +254,8 @@ fn auto_reports_the_exit_class_in_the_body_the_ladder_and_the_meta() {
 
 #[test]
 fn auto_climbs_to_the_browser_rung_for_a_challenge_and_keeps_its_flat_headers() {
-    let server = MockServer::start();
-    let page = client(&server)
+    let (_server, client) = start();
+    let page = client
         .auto(&AutoRequest::new("https://challenge.test/"))
         .unwrap();
     assert_eq!(page.status, 200);
@@ -278,8 +275,8 @@ fn auto_climbs_to_the_browser_rung_for_a_challenge_and_keeps_its_flat_headers() 
 
 #[test]
 fn auto_on_a_cached_host_reports_the_cache_rung() {
-    let server = MockServer::start();
-    let page = client(&server)
+    let (_server, client) = start();
+    let page = client
         .auto(&AutoRequest::new("https://cached.test/"))
         .unwrap();
     assert_eq!(page.ladder.rung, Some(Rung::Cache));
@@ -290,8 +287,8 @@ fn auto_on_a_cached_host_reports_the_cache_rung() {
 
 #[test]
 fn auto_with_return_session_false_has_no_session() {
-    let server = MockServer::start();
-    let page = client(&server)
+    let (server, client) = start();
+    let page = client
         .auto(&AutoRequest::new(PAGE).return_session(false))
         .unwrap();
     assert_eq!(page.session, None);

@@ -4,8 +4,7 @@ use super::*;
 
 #[test]
 fn a_rate_limit_exposes_service_wait_current_and_limits() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     server.refuse_next(1, Some(Engine::Single), Refusal::RateLimited);
     let err = client.single(&SingleRequest::get(PAGE)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
@@ -73,8 +72,7 @@ fn at_capacity_is_its_own_kind_with_its_wait_and_figures() {
 
 #[test]
 fn a_disabled_service_is_service_disabled_not_at_capacity() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     server.set_service_enabled(Engine::Proxy, false);
     for _ in 0..2 {
         let err = client
@@ -177,8 +175,7 @@ fn spent_bandwidth_is_a_plan_limit_named_by_the_header_alone() {
 
 #[test]
 fn a_premium_exit_class_on_a_plan_without_premium_is_plan_limit_premium_403() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     server.set_premium_allowed(false);
 
     let err = client
@@ -270,8 +267,7 @@ fn plan_limits_disabled_services_and_bad_keys_are_never_retried() {
 
 #[test]
 fn every_plan_limit_is_a_plan_limit_whatever_its_status() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     for (code, name, status, wait) in [
         ("plan_limit_feature", "feature", 403, None),
         ("plan_limit_browser_daily", "browser_daily", 429, Some(3600)),
@@ -334,8 +330,7 @@ fn a_wait_longer_than_max_retry_wait_returns_at_once() {
 
 #[test]
 fn every_engine_sends_x_api_key_and_never_authorization() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     client.single(&SingleRequest::get(PAGE)).unwrap();
     client
         .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))

@@ -4,8 +4,7 @@ use super::*;
 
 #[test]
 fn invalid_engine_requests_are_refused_before_anything_is_sent() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let cases: Vec<(&str, foura::Error)> = vec![
         (
             "`timeout_ms`",

@@ -4,8 +4,7 @@ use super::*;
 
 #[test]
 fn a_targets_own_403_is_an_ok_response_on_every_engine() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let url = "https://example.com/status/403";
 
     let single = client.single(&SingleRequest::get(url)).unwrap();
@@ -33,8 +32,8 @@ fn a_targets_own_403_is_an_ok_response_on_every_engine() {
 
 #[test]
 fn a_bot_check_on_single_is_a_403_success_with_defense() {
-    let server = MockServer::start();
-    let page = client(&server)
+    let (server, client) = start();
+    let page = client
         .single(&SingleRequest::get("https://blocked.test/"))
         .unwrap();
     assert_eq!(page.status, 403);
@@ -53,8 +52,7 @@ fn a_bot_check_on_single_is_a_403_success_with_defense() {
 
 #[test]
 fn try_json_data_makes_the_body_a_json_object() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let url = "https://api.example.com/json";
     let page = client
         .single(&SingleRequest::get(url).try_json_data(true))
@@ -86,8 +84,7 @@ fn try_json_data_makes_the_body_a_json_object() {
 
 #[test]
 fn return_buffer_gives_the_body_as_bytes() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let url = "https://example.com/json";
     let text = client
         .single(&SingleRequest::get(url))
@@ -107,8 +104,7 @@ fn return_buffer_gives_the_body_as_bytes() {
 
 #[test]
 fn follow_redirects_gives_one_hop_per_response() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let url = "https://example.com/redirect";
 
     let page = client
@@ -140,8 +136,8 @@ fn follow_redirects_gives_one_hop_per_response() {
 
 #[test]
 fn a_target_that_never_answers_is_engine_failed_with_status_zero_and_credits() {
-    let server = MockServer::start();
-    let err = client(&server)
+    let (server, client) = start();
+    let err = client
         .single(&SingleRequest::get("https://timeout.test/").timeout(Duration::from_secs(5)))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::EngineFailed);
@@ -166,8 +162,7 @@ fn a_target_that_never_answers_is_engine_failed_with_status_zero_and_credits() {
 
 #[test]
 fn an_unresolvable_host_is_engine_failed_on_single_and_browser() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let err = client
         .single(&SingleRequest::get("https://nowhere.invalid/"))
         .unwrap_err();
@@ -187,8 +182,8 @@ fn an_unresolvable_host_is_engine_failed_on_single_and_browser() {
 
 #[test]
 fn a_proxy_rotation_beaten_by_a_bot_check_is_engine_failed_with_an_attempt_report() {
-    let server = MockServer::start();
-    let err = client(&server)
+    let (server, client) = start();
+    let err = client
         .proxy(&ProxyRequest::new(SingleRequest::get(
             "https://blocked.test/",
         )))
@@ -225,8 +220,8 @@ fn a_proxy_rotation_beaten_by_a_bot_check_is_engine_failed_with_an_attempt_repor
 
 #[test]
 fn no_eligible_proxy_is_engine_failed_with_its_code_and_details() {
-    let server = MockServer::start();
-    let err = client(&server)
+    let (server, client) = start();
+    let err = client
         .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)).exit_countries(["ZZ"]))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::EngineFailed);
@@ -250,8 +245,7 @@ fn no_eligible_proxy_is_engine_failed_with_its_code_and_details() {
 
 #[test]
 fn a_nested_proxy_result_decodes_the_same_as_a_flat_one() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let nested = client
         .proxy(
             &ProxyRequest::new(SingleRequest::get("https://nested.test/page"))
@@ -282,8 +276,7 @@ fn a_nested_proxy_result_decodes_the_same_as_a_flat_one() {
 
 #[test]
 fn a_browser_check_text_or_check_status_mismatch_is_engine_failed() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let err = client
         .browser(&BrowserRequest::new(PAGE).check_text("Add to cart"))
         .unwrap_err();
@@ -308,8 +301,8 @@ fn a_browser_check_text_or_check_status_mismatch_is_engine_failed() {
 
 #[test]
 fn auto_whose_validate_no_rung_can_pass_is_engine_failed() {
-    let server = MockServer::start();
-    let err = client(&server)
+    let (server, client) = start();
+    let err = client
         .auto(&AutoRequest::new(PAGE).validate(Validate::new().data_accept("Add to cart")))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::EngineFailed);
@@ -331,8 +324,7 @@ fn auto_whose_validate_no_rung_can_pass_is_engine_failed() {
 
 #[test]
 fn the_ts_placeholder_is_sent_untouched_and_resolved_by_foura() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let url = "https://example.com/?cb={ts}";
 
     let page = client.single(&SingleRequest::get(url)).unwrap();
@@ -356,8 +348,8 @@ fn the_ts_placeholder_is_sent_untouched_and_resolved_by_foura() {
 
 #[test]
 fn a_private_target_is_refused_by_foura_as_an_invalid_request() {
-    let server = MockServer::start();
-    let err = client(&server)
+    let (server, client) = start();
+    let err = client
         .single(&SingleRequest::get("http://10.0.0.1/admin"))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
@@ -373,8 +365,8 @@ fn a_private_target_is_refused_by_foura_as_an_invalid_request() {
 
 #[test]
 fn a_broken_download_is_engine_failed_with_status_zero() {
-    let server = MockServer::start();
-    let err = client(&server)
+    let (server, client) = start();
+    let err = client
         .single(&SingleRequest::get("https://failed.test/"))
         .unwrap_err();
     assert_engine_failed(&err, Some(0), 2.0);
@@ -384,8 +376,7 @@ fn a_broken_download_is_engine_failed_with_status_zero() {
 
 #[test]
 fn validate_on_single_turns_a_rejected_page_into_engine_failed() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let url = "https://example.com/status/404";
     let err = client
         .single(&SingleRequest::get(url).validate(Validate::new().status_accept([200])))
@@ -414,8 +405,7 @@ fn validate_on_single_turns_a_rejected_page_into_engine_failed() {
 
 #[test]
 fn a_profile_that_matches_nothing_is_engine_failed_with_status_zero() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let err = client
         .single(&SingleRequest::get(PAGE).browser("Safari").os("Windows"))
         .unwrap_err();
@@ -446,8 +436,7 @@ fn a_profile_that_matches_nothing_is_engine_failed_with_status_zero() {
 
 #[test]
 fn a_proxy_id_replayed_through_single_and_browser_reports_its_exit_class() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let exit = client
         .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)).exit_class(ExitClass::Premium))
         .unwrap()
@@ -472,8 +461,7 @@ fn a_proxy_id_replayed_through_single_and_browser_reports_its_exit_class() {
 
 #[test]
 fn ignore_proxies_makes_the_rotation_skip_an_exit() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let first = client
         .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))
         .unwrap()
@@ -495,8 +483,8 @@ fn ignore_proxies_makes_the_rotation_skip_an_exit() {
 
 #[test]
 fn a_proxy_rotation_that_runs_out_of_time_says_so_in_its_report() {
-    let server = MockServer::start();
-    let err = client(&server)
+    let (server, client) = start();
+    let err = client
         .proxy(&ProxyRequest::new(SingleRequest::get(
             "https://timeout.test/",
         )))
@@ -519,8 +507,7 @@ fn a_proxy_rotation_that_runs_out_of_time_says_so_in_its_report() {
 
 #[test]
 fn the_browser_and_auto_bodies_of_a_json_page() {
-    let server = MockServer::start();
-    let client = client(&server);
+    let (server, client) = start();
     let url = "https://example.com/json";
     let page = client.browser(&BrowserRequest::new(url)).unwrap();
     assert!(
@@ -537,8 +524,8 @@ fn the_browser_and_auto_bodies_of_a_json_page() {
 
 #[test]
 fn auto_beaten_on_every_rung_is_engine_failed_with_the_last_target_status() {
-    let server = MockServer::start();
-    let err = client(&server)
+    let (server, client) = start();
+    let err = client
         .auto(&AutoRequest::new("https://blocked.test/").force_proxy(false))
         .unwrap_err();
     assert_engine_failed(&err, Some(403), 16.0);
