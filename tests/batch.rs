@@ -6,16 +6,17 @@ use std::time::Duration;
 
 use foura::mock::{Engine, Fault, MockServer, Refusal};
 use foura::{
-    ApiKey, BatchItem, CancelToken, Client, ErrorKind, SingleRequest, StopReason, Task,
+    BatchItem, CancelToken, Client, ErrorKind, SingleRequest, StopReason, Summary, Task,
     TaskRequest, TaskType,
 };
 use serde_json::json;
 
+mod support;
+
+use support::{builder_for, tasks_builder};
+
 fn client(server: &MockServer, key: &str, retries: u32) -> Client {
-    Client::builder()
-        .api_key(ApiKey::new(key).unwrap())
-        .base_url(server.url())
-        .proxy(None)
+    builder_for(server, key)
         .timeout(Duration::from_secs(10))
         .max_retries(retries)
         .build()
@@ -423,10 +424,7 @@ fn a_panicking_item_panics_the_caller_instead_of_hanging() {
 #[test]
 fn a_huge_wait_pauses_the_batch_no_longer_than_max_retry_wait() {
     let server = MockServer::start();
-    let c = Client::builder()
-        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
+    let c = tasks_builder(&server)
         .max_retry_wait(Duration::from_millis(300))
         .build()
         .unwrap();
@@ -452,21 +450,25 @@ fn a_huge_wait_pauses_the_batch_no_longer_than_max_retry_wait() {
     );
 }
 
-#[test]
-fn a_stop_after_every_input_started_reports_nothing_unstarted() {
+/// Runs `inputs` one at a time and cancels the batch as the third (#2) finishes.
+fn cancel_after_the_third(inputs: impl Iterator<Item = TaskRequest>) -> Summary {
     let server = MockServer::start();
     let c = client(&server, MockServer::TEST_KEY, 0);
     let cancel = CancelToken::new();
     let stopper = cancel.clone();
-    let summary = c
-        .batch((0..3).map(task))
+    c.batch(inputs)
         .concurrency(1)
         .cancel_token(cancel)
         .for_each(|index, _| {
             if index == 2 {
                 stopper.cancel();
             }
-        });
+        })
+}
+
+#[test]
+fn a_stop_after_every_input_started_reports_nothing_unstarted() {
+    let summary = cancel_after_the_third((0..3).map(task));
     assert_eq!(summary.done, 3);
     assert_eq!((summary.stopped, summary.not_started_from), (None, None));
 }
@@ -474,19 +476,7 @@ fn a_stop_after_every_input_started_reports_nothing_unstarted() {
 #[test]
 fn a_stop_after_the_last_input_of_unknown_length_is_reported_as_documented() {
     // The batch does not read on to learn that the input has ended (reading might block).
-    let server = MockServer::start();
-    let c = client(&server, MockServer::TEST_KEY, 0);
-    let cancel = CancelToken::new();
-    let stopper = cancel.clone();
-    let summary = c
-        .batch((0..3).filter(|_| true).map(task))
-        .concurrency(1)
-        .cancel_token(cancel)
-        .for_each(|index, _| {
-            if index == 2 {
-                stopper.cancel();
-            }
-        });
+    let summary = cancel_after_the_third((0..3).filter(|_| true).map(task));
     assert_eq!(summary.done, 3);
     assert_eq!(summary.stopped, Some(StopReason::Cancelled));
     assert_eq!(
