@@ -13,7 +13,7 @@ use serde_json::json;
 
 mod support;
 
-use support::{builder_for, tasks_builder};
+use support::{builder_for, server_with, tasks_builder};
 
 fn client(server: &MockServer, key: &str, retries: u32) -> Client {
     builder_for(server, key)
@@ -142,8 +142,7 @@ fn each_input_gets_its_own_result() {
 
 #[test]
 fn progress_reports_every_finished_input() {
-    let server = MockServer::start();
-    server.push_fault(Fault::status(502, "bad gateway"));
+    let server = server_with(Fault::status(502, "bad gateway"));
     let c = client(&server, MockServer::ENGINE_KEY, 0);
     let mut seen = Vec::new();
     let inputs: Vec<SingleRequest> = (0..10)

@@ -6,6 +6,10 @@ use foura::mock::{Fault, MockServer};
 use foura::{ErrorKind, TaskRequest, TaskStatus, TaskType};
 use serde_json::json;
 
+mod support;
+
+use support::server_with;
+
 #[test]
 fn submit_sends_exactly_the_seed_curl_request() {
     let server = MockServer::start();
@@ -193,8 +197,7 @@ fn list_tasks_reads_every_envelope_shape() {
 
 #[test]
 fn unknown_fields_and_statuses_decode() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         200,
         &json!({
             "id": "task_9", "status": "queued", "type": "crawler", "statusCode": null,
@@ -220,8 +223,7 @@ fn unknown_fields_and_statuses_decode() {
 
 #[test]
 fn a_task_without_an_id_is_a_decode_error_with_the_request_id() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(200, &json!({"status": "completed"})));
+    let server = server_with(Fault::json(200, &json!({"status": "completed"})));
     let err = server
         .client()
         .submit("https://example.com", TaskType::Single)
@@ -233,8 +235,7 @@ fn a_task_without_an_id_is_a_decode_error_with_the_request_id() {
 
 #[test]
 fn html_with_status_200_is_a_decode_error_with_a_snippet() {
-    let server = MockServer::start();
-    server.push_fault(
+    let server = server_with(
         Fault::status(
             200,
             "<html><body><h1>Please enable cookies</h1></body></html>",

@@ -7,7 +7,7 @@ use foura::mock::{Fault, MockServer};
 use foura::{Client, ErrorKind};
 use serde_json::json;
 
-use crate::support::{builder_at, builder_for, submit_example, tasks_builder};
+use crate::support::{builder_at, builder_for, server_with, submit_example, tasks_builder};
 
 fn client_with_key(server: &MockServer, key: &str) -> Client {
     builder_for(server, key).max_retries(0).build().unwrap()
@@ -63,8 +63,7 @@ fn whitespace_around_key_is_trimmed_so_the_server_accepts_it() {
 
 #[test]
 fn rate_limit_429_reads_the_nested_retry_after() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         429,
         &json!({"error": {"code": "RATE_LIMIT_EXCEEDED",
             "message": "Rate limit exceeded. Retry after 30 seconds.", "status": 429, "retryAfter": 30}}),
@@ -129,8 +128,7 @@ fn server_error_with_an_html_page_keeps_status_and_a_short_snippet() {
 
 #[test]
 fn non_json_plain_text_error() {
-    let server = MockServer::start();
-    server.push_fault(
+    let server = server_with(
         Fault::status(502, "upstream connect error").header("Content-Type", "text/plain"),
     );
     let err = submit_example(&single_shot(&server)).unwrap_err();
@@ -141,8 +139,7 @@ fn non_json_plain_text_error() {
 
 #[test]
 fn flat_error_bodies_are_read_too() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         400,
         &json!({"error": "Invalid request body format"}),
     ));
@@ -155,8 +152,7 @@ fn flat_error_bodies_are_read_too() {
 
 #[test]
 fn server_side_validation_is_invalid_request_with_its_code() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         400,
         &json!({"error": {"code": "INVALID_PARAMS",
             "message": "Field 'url' is required and must be a valid HTTP(S) URL.", "status": 400}}),
@@ -182,8 +178,7 @@ fn wrong_base_path_is_not_found() {
 
 #[test]
 fn other_statuses_are_api_errors() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         409,
         &json!({"error": {"code": "CONFLICT", "message": "Duplicate."}}),
     ));
@@ -195,8 +190,7 @@ fn other_statuses_are_api_errors() {
 
 #[test]
 fn error_without_body_still_has_status_and_request_id() {
-    let server = MockServer::start();
-    server.push_fault(Fault::status(503, ""));
+    let server = server_with(Fault::status(503, ""));
     let err = submit_example(&single_shot(&server)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError);
     assert_eq!(err.status(), Some(503));
@@ -207,8 +201,7 @@ fn error_without_body_still_has_status_and_request_id() {
 #[test]
 fn errors_are_std_errors_that_cross_threads() {
     fn assert_traits<E: std::error::Error + Send + Sync + 'static>(_: &E) {}
-    let server = MockServer::start();
-    server.push_fault(Fault::status(500, "boom"));
+    let server = server_with(Fault::status(500, "boom"));
     let err = submit_example(&single_shot(&server)).unwrap_err();
     assert_traits(&err);
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(err);

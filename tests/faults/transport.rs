@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use foura::mock::{Fault, MockServer};
 use foura::{ApiKey, Client, ErrorKind, TaskRequest, TaskType};
 
-use crate::support::{builder_at, submit_example, tasks_builder};
+use crate::support::{builder_at, server_with, submit_example, tasks_builder};
 
 fn key() -> ApiKey {
     ApiKey::new(MockServer::TEST_KEY).unwrap()
@@ -72,8 +72,7 @@ fn plain_http_to_a_non_loopback_host_is_refused_before_connecting() {
 
 #[test]
 fn a_stalled_server_hits_the_timeout_on_time() {
-    let server = MockServer::start();
-    server.push_fault(Fault::stall());
+    let server = server_with(Fault::stall());
     let client = client_with(&server, Duration::from_millis(800));
     let started = Instant::now();
     let err = submit_example(&client).unwrap_err();
@@ -90,8 +89,7 @@ fn a_stalled_server_hits_the_timeout_on_time() {
 
 #[test]
 fn a_server_that_withholds_the_body_hits_the_timeout_on_time() {
-    let server = MockServer::start();
-    server.push_fault(Fault::withhold_body(200, 10_000, r#"{"id":"task_1","sta"#));
+    let server = server_with(Fault::withhold_body(200, 10_000, r#"{"id":"task_1","sta"#));
     let client = client_with(&server, Duration::from_millis(800));
     let started = Instant::now();
     let err = submit_example(&client).unwrap_err();
@@ -127,8 +125,7 @@ fn a_per_call_timeout_bounds_the_call() {
 
 #[test]
 fn a_delay_inside_the_timeout_succeeds() {
-    let server = MockServer::start();
-    server.push_fault(Fault::delay(Duration::from_millis(200)));
+    let server = server_with(Fault::delay(Duration::from_millis(200)));
     let task = submit_example(&client_with(&server, Duration::from_secs(5))).unwrap();
     assert_eq!(task.status, foura::TaskStatus::Completed);
 }
@@ -158,8 +155,7 @@ fn the_body_limit_holds() {
 
 #[test]
 fn a_dropped_connection_is_a_connection_error() {
-    let server = MockServer::start();
-    server.push_fault(Fault::drop_connection());
+    let server = server_with(Fault::drop_connection());
     let err = submit_example(&server.client()).unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Connection),
@@ -316,8 +312,7 @@ fn a_connect_that_runs_out_of_time_sent_nothing_so_no_task_may_exist() {
 
 #[test]
 fn a_lying_content_length_does_not_abort_the_process() {
-    let server = MockServer::start();
-    server.push_fault(Fault::withhold_body(200, 1 << 40, "{"));
+    let server = server_with(Fault::withhold_body(200, 1 << 40, "{"));
     let client = tasks_builder(&server)
         .timeout(Duration::from_millis(800))
         .max_response_bytes(1 << 40)

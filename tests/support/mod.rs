@@ -2,7 +2,7 @@
 //! emulator received. Each binary uses only part of this module.
 #![allow(dead_code)]
 
-use foura::mock::{MockServer, ReceivedRequest};
+use foura::mock::{Fault, MockServer, ReceivedRequest};
 use foura::{ApiKey, Client, ClientBuilder, Error, Task, TaskType};
 use serde_json::Value;
 
@@ -28,6 +28,13 @@ pub fn tasks_builder(server: &MockServer) -> ClientBuilder {
 /// An engine-API builder ([`MockServer::ENGINE_KEY`]) for `server`.
 pub fn engines_builder(server: &MockServer) -> ClientBuilder {
     builder_for(server, MockServer::ENGINE_KEY)
+}
+
+/// A fresh emulator whose next answer is `fault`.
+pub fn server_with(fault: Fault) -> MockServer {
+    let server = MockServer::start();
+    server.push_fault(fault);
+    server
 }
 
 /// Submits the task most tests need, a single-engine fetch of `https://example.com`.

@@ -4,8 +4,7 @@ use super::*;
 
 #[test]
 fn a_targets_own_403_is_a_success_not_foura_refusing() {
-    let server = MockServer::start();
-    server.push_fault(
+    let server = server_with(
         Fault::json(
             200,
             &json!({"status": 403, "headers": [], "data": "Forbidden by site", "total_time": 0.1}),
@@ -157,9 +156,11 @@ fn transport_statuses_map_as_documented() {
 
 #[test]
 fn rate_limit_429_exposes_service_wait_current_and_limits() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(429, &json!({"error": "Rate limit exceeded", "status": 429, "service": "single", "retryAfter": 5,
-        "current": {"concurrency": 12, "rpm": 3000}, "limits": {"maxConcurrency": 500, "maxRpm": 3000}})));
+    let server = server_with(Fault::json(
+        429,
+        &json!({"error": "Rate limit exceeded", "status": 429, "service": "single", "retryAfter": 5,
+        "current": {"concurrency": 12, "rpm": 3000}, "limits": {"maxConcurrency": 500, "maxRpm": 3000}}),
+    ));
     let err = client(&server)
         .single(&SingleRequest::get("https://e.com"))
         .unwrap_err();
@@ -280,8 +281,7 @@ fn engine_answers_that_are_not_objects_are_decode_errors() {
 
 #[test]
 fn public_endpoints_send_no_key() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         200,
         &json!({"default": "chrome-147-windows", "profiles": [{"id": "chrome-147-windows"}]}),
     ));
@@ -313,8 +313,7 @@ fn public_endpoints_send_no_key() {
 
 #[test]
 fn the_plan_limit_header_wins_over_another_body_reason() {
-    let server = MockServer::start();
-    server.push_fault(
+    let server = server_with(
         Fault::json(429, &json!({"error": "Quota", "reason": "quota"}))
             .header("X-FourA-Limit", "plan_limit_credits"),
     );
@@ -329,8 +328,10 @@ fn the_plan_limit_header_wins_over_another_body_reason() {
 
 #[test]
 fn a_flat_proxy_answer_whose_json_page_has_a_status_key_stays_flat() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(200, &json!({"status": 200, "headers": [], "data": {"status": "ok", "items": [1, 2]}, "proxy": "4DZ3VE"})));
+    let server = server_with(Fault::json(
+        200,
+        &json!({"status": 200, "headers": [], "data": {"status": "ok", "items": [1, 2]}, "proxy": "4DZ3VE"}),
+    ));
     let page = client(&server)
         .proxy(&ProxyRequest::new(
             SingleRequest::get("https://e.com/api").try_json_data(true),
@@ -452,9 +453,11 @@ fn null_fields_are_absent_not_extra() {
 
 #[test]
 fn tasks_with_odd_field_types_still_decode() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(200, &json!({"id": "task_1", "status": "completed",
-        "timing": "fast", "createdAt": 1_700_000_000, "type": 3, "statusCode": "n/a", "headers": ["a"]})));
+    let server = server_with(Fault::json(
+        200,
+        &json!({"id": "task_1", "status": "completed",
+        "timing": "fast", "createdAt": 1_700_000_000, "type": 3, "statusCode": "n/a", "headers": ["a"]}),
+    ));
     let task = server
         .client()
         .submit("https://e.com", foura::TaskType::Single)

@@ -9,7 +9,7 @@ use foura::{
 };
 use serde_json::{Value, json};
 
-use crate::support::{engines_builder, sent};
+use crate::support::{engines_builder, sent, server_with};
 
 fn client(server: &MockServer) -> Client {
     engines_builder(server)

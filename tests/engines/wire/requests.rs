@@ -4,8 +4,7 @@ use super::*;
 
 #[test]
 fn single_sends_x_api_key_and_the_minimal_body_with_explicit_unblocker() {
-    let server = MockServer::start();
-    server.push_fault(Fault::status(200, PAGE));
+    let server = server_with(Fault::status(200, PAGE));
     client(&server)
         .single(&SingleRequest::get("https://example.com/"))
         .unwrap();
@@ -29,8 +28,7 @@ fn single_sends_x_api_key_and_the_minimal_body_with_explicit_unblocker() {
 
 #[test]
 fn single_sends_every_field_under_its_documented_name() {
-    let server = MockServer::start();
-    server.push_fault(Fault::status(200, PAGE));
+    let server = server_with(Fault::status(200, PAGE));
     let request = SingleRequest::new("POST", "https://example.com/api?t={ts}")
         .header("Accept", "application/json")
         .header("Cookie", "a=1")
@@ -81,8 +79,7 @@ fn single_sends_every_field_under_its_documented_name() {
 
 #[test]
 fn unblocker_false_is_sent_too() {
-    let server = MockServer::start();
-    server.push_fault(Fault::status(200, PAGE));
+    let server = server_with(Fault::status(200, PAGE));
     client(&server)
         .single(&SingleRequest::get("https://example.com/").unblocker(false))
         .unwrap();
@@ -91,8 +88,7 @@ fn unblocker_false_is_sent_too() {
 
 #[test]
 fn proxy_wraps_the_inner_request_and_normalises_countries() {
-    let server = MockServer::start();
-    server.push_fault(Fault::status(200, PAGE));
+    let server = server_with(Fault::status(200, PAGE));
     let request = ProxyRequest::new(
         SingleRequest::get("https://example.com/").timeout(Duration::from_secs(10)),
     )
@@ -115,8 +111,7 @@ fn proxy_wraps_the_inner_request_and_normalises_countries() {
 
 #[test]
 fn browser_sends_headers_as_an_object() {
-    let server = MockServer::start();
-    server.push_fault(Fault::status(
+    let server = server_with(Fault::status(
         200,
         r#"{"status":200,"headers":{},"body":"<html></html>"}"#,
     ));

@@ -125,8 +125,7 @@ fn header_shapes_per_hop_flat_or_string() {
 
 #[test]
 fn auto_meta_session_and_open_values() {
-    let server = MockServer::start();
-    server.push_fault(
+    let server = server_with(
         Fault::json(200, &json!({"status": 200, "headers": [], "data": "<html>Add to cart</html>",
             "meta": {"rung": "quantum", "solved": true, "attempts": 3, "credits": 17, "exitClass": "premium", "trace": "x"},
             "session": {"proxy": "4DZ3VE", "cookies": [{"name": "c", "value": "v"}], "userAgent": "Mozilla/5.0"},

@@ -91,8 +91,7 @@ fn a_body_cut_short_by_a_closed_connection_is_a_connection_error() {
     let body = task_json();
     let short = body.len() - 1;
     for sent in [20, short] {
-        let server = MockServer::start();
-        server.push_fault(Fault::reset_mid_body(200, body.clone(), sent));
+        let server = server_with(Fault::reset_mid_body(200, body.clone(), sent));
         let (client, _) = engines(&server, 0);
         let err = client.list_tasks().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Connection, "{sent} bytes: {err}");
@@ -117,8 +116,7 @@ fn a_body_over_max_response_bytes_is_body_too_large_and_not_retried() {
 
 #[test]
 fn malformed_json_is_a_decode_error() {
-    let server = MockServer::start();
-    server.push_fault(Fault::malformed_json());
+    let server = server_with(Fault::malformed_json());
     let (client, _) = engines(&server, 5);
     let err = fetch(&client).unwrap_err();
     assert_not_retried(&server, &err, ErrorKind::Decode);
@@ -134,8 +132,7 @@ fn malformed_json_is_a_decode_error() {
 
 #[test]
 fn html_with_status_200_is_a_decode_error_quoting_the_page() {
-    let server = MockServer::start();
-    server.push_fault(
+    let server = server_with(
         Fault::status(200, "<html><body>Please enable cookies</body></html>")
             .header("Content-Type", "text/html"),
     );
@@ -148,8 +145,7 @@ fn html_with_status_200_is_a_decode_error_quoting_the_page() {
 
 #[test]
 fn oversized_headers_are_a_decode_error() {
-    let server = MockServer::start();
-    server.push_fault(Fault::oversized_headers(64 << 10));
+    let server = server_with(Fault::oversized_headers(64 << 10));
     let (client, _) = engines(&server, 5);
     let err = fetch(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
@@ -164,8 +160,7 @@ fn oversized_headers_are_a_decode_error() {
 
 #[test]
 fn the_attempt_hook_is_told_every_attempt_and_never_the_key() {
-    let server = MockServer::start();
-    server.push_fault(engine_429(0.0));
+    let server = server_with(engine_429(0.0));
     server.push_fault(Fault::status(502, "bad gateway"));
     let (client, log) = engines(&server, 3);
     let page = fetch(&client).unwrap();
@@ -265,8 +260,7 @@ fn in_flight_counts_the_requests_being_handled_at_once() {
 
 #[test]
 fn a_stalled_request_leaves_flight_when_its_client_gives_up() {
-    let server = MockServer::start();
-    server.push_fault(Fault::stall());
+    let server = server_with(Fault::stall());
     let (client, _) = client(
         &server,
         MockServer::ENGINE_KEY,

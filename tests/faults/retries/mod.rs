@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use foura::mock::{Engine, Fault, MockServer, Refusal};
 use foura::{Attempt, Client, Error, ErrorKind, Meta, SingleRequest, TaskType};
 
-use crate::support::{builder_at, engines_builder};
+use crate::support::{builder_at, engines_builder, server_with};
 use serde_json::json;
 
 const PAGE: &str = "https://example.com/";

@@ -73,8 +73,7 @@ fn backend_unavailable_503_is_retried() {
 #[test]
 fn server_errors_500_502_504_on_an_engine_call_are_retried() {
     for status in [500, 502, 504] {
-        let server = MockServer::start();
-        server.push_fault(
+        let server = server_with(
             Fault::status(status, "<html><body>upstream trouble</body></html>")
                 .header("Content-Type", "text/html"),
         );
@@ -95,8 +94,7 @@ fn server_errors_500_502_504_on_an_engine_call_are_retried() {
 
 #[test]
 fn a_dropped_connection_on_an_engine_call_is_retried() {
-    let server = MockServer::start();
-    server.push_fault(Fault::drop_connection());
+    let server = server_with(Fault::drop_connection());
     let seen = engine_call_delivers_after(&server, 2, 2);
     assert_eq!(seen[0].error, Some(ErrorKind::Connection));
 }
@@ -134,8 +132,7 @@ fn client_errors_400_401_403_404_are_not_retried() {
         (404, ErrorKind::NotFound),
     ];
     for (status, kind) in cases {
-        let server = MockServer::start();
-        server.push_fault(Fault::json(status, &json!({"error": "no"})));
+        let server = server_with(Fault::json(status, &json!({"error": "no"})));
         let (client, _) = engines(&server, 5);
         let err = fetch(&client).unwrap_err();
         assert_eq!(err.kind(), kind, "{status}: {err}");
@@ -172,8 +169,7 @@ fn plan_limits_are_not_retried_whether_named_by_body_or_header() {
         assert_eq!(server.request_count(), 1, "{limit}");
     }
     // A header-only limit on a 429 that looks like a plain rate limit is still a plan limit.
-    let server = MockServer::start();
-    server.push_fault(
+    let server = server_with(
         Fault::json(
             429,
             &json!({"error": "Rate limit exceeded", "retryAfter": 0}),
@@ -197,8 +193,7 @@ fn service_disabled_503_is_not_retried() {
 
 #[test]
 fn a_redirect_is_not_retried() {
-    let server = MockServer::start();
-    server.push_fault(Fault::redirect(302, "http://127.0.0.1:9/elsewhere"));
+    let server = server_with(Fault::redirect(302, "http://127.0.0.1:9/elsewhere"));
     let (client, _) = engines(&server, 5);
     let err = fetch(&client).unwrap_err();
     assert_not_retried(&server, &err, ErrorKind::UnexpectedRedirect);
@@ -207,8 +202,7 @@ fn a_redirect_is_not_retried() {
 #[test]
 fn server_errors_on_task_creation_are_not_retried_and_may_have_created_it() {
     for status in [500, 502, 504] {
-        let server = MockServer::start();
-        server.push_fault(Fault::status(status, "upstream trouble"));
+        let server = server_with(Fault::status(status, "upstream trouble"));
         let (client, _) = tasks(&server, 5);
         let err = submit(&client).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ServerError, "{status}");
@@ -231,16 +225,14 @@ fn task_creation_may_have_happened(server: &MockServer, client: &Client, kind: E
 
 #[test]
 fn a_drop_after_task_creation_was_sent_is_not_retried() {
-    let server = MockServer::start();
-    server.push_fault(Fault::drop_connection());
+    let server = server_with(Fault::drop_connection());
     let (client, _) = tasks(&server, 5);
     task_creation_may_have_happened(&server, &client, ErrorKind::Connection);
 }
 
 #[test]
 fn a_timeout_waiting_for_task_creation_is_not_retried() {
-    let server = MockServer::start();
-    server.push_fault(Fault::stall());
+    let server = server_with(Fault::stall());
     let (client, _) = client(&server, MockServer::TEST_KEY, Duration::from_secs(1), 5);
     let err = task_creation_may_have_happened(&server, &client, ErrorKind::Timeout);
     assert_eq!(err.attempts(), 1);
@@ -248,16 +240,14 @@ fn a_timeout_waiting_for_task_creation_is_not_retried() {
 
 #[test]
 fn a_reset_mid_body_on_task_creation_is_not_retried() {
-    let server = MockServer::start();
-    server.push_fault(Fault::reset_mid_body(200, task_json(), 20));
+    let server = server_with(Fault::reset_mid_body(200, task_json(), 20));
     let (client, _) = tasks(&server, 5);
     task_creation_may_have_happened(&server, &client, ErrorKind::Connection);
 }
 
 #[test]
 fn rate_limit_and_capacity_on_task_creation_are_retried() {
-    let server = MockServer::start();
-    server.push_fault(tasks_429(0.0));
+    let server = server_with(tasks_429(0.0));
     server.push_fault(at_capacity(Some(0.0)));
     let (client, _) = tasks(&server, 2);
     let task = submit(&client).unwrap();
@@ -329,8 +319,7 @@ fn assert_returned_at_once(
 
 #[test]
 fn retry_after_header_of_one_second_is_honoured() {
-    let server = MockServer::start();
-    server.push_fault(
+    let server = server_with(
         Fault::json(429, &json!({"error": "Rate limit exceeded"})).header("Retry-After", "1"),
     );
     let (client, log) = engines(&server, 2);
@@ -341,8 +330,7 @@ fn retry_after_header_of_one_second_is_honoured() {
 
 #[test]
 fn body_retry_after_of_one_second_is_honoured() {
-    let server = MockServer::start();
-    server.push_fault(tasks_429(1.0));
+    let server = server_with(tasks_429(1.0));
     let (client, log) = tasks(&server, 2);
     let (task, took) = timed(|| submit(&client));
     task.unwrap();
@@ -351,8 +339,7 @@ fn body_retry_after_of_one_second_is_honoured() {
 
 #[test]
 fn a_retry_after_longer_than_max_retry_wait_returns_at_once() {
-    let server = MockServer::start();
-    server.push_fault(
+    let server = server_with(
         Fault::json(429, &json!({"error": "Rate limit exceeded"})).header("Retry-After", "30"),
     );
     let client = engines_builder(&server)
@@ -367,8 +354,7 @@ fn a_retry_after_longer_than_max_retry_wait_returns_at_once() {
 
 #[test]
 fn a_wait_that_would_overshoot_the_deadline_is_not_started() {
-    let server = MockServer::start();
-    server.push_fault(engine_429(5.0));
+    let server = server_with(engine_429(5.0));
     let (client, log) = client(&server, MockServer::ENGINE_KEY, Duration::from_secs(2), 5);
     let failed = timed(|| fetch(&client).unwrap_err());
     assert_returned_at_once(&server, failed, 5, "giving up on a 5 s wait in 2 s");
