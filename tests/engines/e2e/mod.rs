@@ -26,6 +26,11 @@ fn client(server: &MockServer) -> Client {
     builder(server).build().unwrap()
 }
 
+/// A proxy request for a plain GET of `url`.
+fn proxy_get(url: &str) -> ProxyRequest {
+    ProxyRequest::new(SingleRequest::get(url))
+}
+
 /// A fresh emulator and a client for it.
 fn start() -> (MockServer, Client) {
     let server = MockServer::start();
@@ -48,6 +53,13 @@ fn assert_engine_call(r: &ReceivedRequest, path: &str) {
     assert_eq!(r.header("x-api-key"), Some(MockServer::ENGINE_KEY));
     assert_eq!(r.header("authorization"), None, "{r:?}");
     assert_eq!(r.header("content-type"), Some("application/json"));
+}
+
+/// The emulator received exactly one request, an engine call to `path`.
+#[track_caller]
+fn assert_one_engine_call(server: &MockServer, path: &str) {
+    assert_eq!(server.request_count(), 1);
+    assert_engine_call(&last(server), path);
 }
 
 /// An engine failure: FourA answered, its engine did not deliver. `target_status` is `None`

@@ -36,8 +36,7 @@ fn single_delivers_an_ordinary_page_with_headers_cookies_time_and_meta() {
     assert_meta(page.meta(), 2.0);
     assert_eq!(page.meta().exit_class, None);
 
-    assert_eq!(server.request_count(), 1);
-    assert_engine_call(&last(&server), "/api/single/");
+    assert_one_engine_call(&server, "/api/single/");
     assert_eq!(
         sent(&server),
         json!({"method": "GET", "url": PAGE, "unblocker": true})
@@ -47,9 +46,7 @@ fn single_delivers_an_ordinary_page_with_headers_cookies_time_and_meta() {
 #[test]
 fn proxy_decodes_the_string_total_time_and_reports_its_exit_and_total() {
     let (server, client) = start();
-    let page = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))
-        .unwrap();
+    let page = client.proxy(&proxy_get(PAGE)).unwrap();
 
     assert_eq!(page.status, 200);
     let text = page.text().unwrap();
@@ -71,8 +68,7 @@ fn proxy_decodes_the_string_total_time_and_reports_its_exit_and_total() {
     assert_meta(page.meta(), 4.0);
     assert_eq!(page.meta().exit_class, None);
 
-    assert_eq!(server.request_count(), 1);
-    assert_engine_call(&last(&server), "/api/proxy/");
+    assert_one_engine_call(&server, "/api/proxy/");
     assert_eq!(
         sent(&server),
         json!({"request": {"method": "GET", "url": PAGE, "unblocker": true}})
@@ -84,7 +80,7 @@ fn proxy_reports_the_exit_country_and_the_exit_class_asked_for() {
     let (server, client) = start();
     let page = client
         .proxy(
-            &ProxyRequest::new(SingleRequest::get(PAGE))
+            &proxy_get(PAGE)
                 .exit_countries([" cz", "DE", "CZ"])
                 .exit_class(ExitClass::Premium),
         )
@@ -103,7 +99,7 @@ fn proxy_reports_the_exit_country_and_the_exit_class_asked_for() {
     assert_eq!(body["exitClass"], "premium");
 
     let page = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)).exit_class(ExitClass::Standard))
+        .proxy(&proxy_get(PAGE).exit_class(ExitClass::Standard))
         .unwrap();
     assert_eq!(page.exit_class.as_deref(), Some("standard"));
     assert_eq!(page.meta().exit_class.as_deref(), Some("standard"));
@@ -213,8 +209,7 @@ fn auto_delivers_on_the_proxy_rung_with_its_ladder_and_session() {
     assert_eq!(page.exit_class, None);
     assert_meta(page.meta(), 4.0);
 
-    assert_eq!(server.request_count(), 1);
-    assert_engine_call(&last(&server), "/api/auto");
+    assert_one_engine_call(&server, "/api/auto");
     assert_eq!(sent(&server), json!({"url": PAGE}));
 }
 

@@ -21,16 +21,13 @@ fn a_rate_limit_exposes_service_wait_current_and_limits() {
     assert!(is_request_id(err.request_id().unwrap()));
     assert!(err.is_retryable());
     assert_eq!(err.attempts(), 1);
-    assert_eq!(server.request_count(), 1);
-    assert_engine_call(&last(&server), "/api/single/");
+    assert_one_engine_call(&server, "/api/single/");
     assert_eq!(server.pending_refusals(), 0);
 
     // Unscoped refusals name whichever engine took them.
     server.refuse_next(3, None, Refusal::RateLimited);
     let services = [
-        client
-            .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))
-            .unwrap_err(),
+        client.proxy(&proxy_get(PAGE)).unwrap_err(),
         client.browser(&BrowserRequest::new(PAGE)).unwrap_err(),
         client.auto(&AutoRequest::new(PAGE)).unwrap_err(),
     ]
@@ -66,8 +63,7 @@ fn at_capacity_is_its_own_kind_with_its_wait_and_figures() {
     assert!(err.is_retryable());
     assert_eq!(err.credits(), None);
     assert!(err.request_id().is_some());
-    assert_eq!(server.request_count(), 1);
-    assert_engine_call(&last(&server), "/api/browser/");
+    assert_one_engine_call(&server, "/api/browser/");
 }
 
 #[test]
@@ -75,9 +71,7 @@ fn a_disabled_service_is_service_disabled_not_at_capacity() {
     let (server, client) = start();
     server.set_service_enabled(Engine::Proxy, false);
     for _ in 0..2 {
-        let err = client
-            .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))
-            .unwrap_err();
+        let err = client.proxy(&proxy_get(PAGE)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ServiceDisabled);
         assert_ne!(err.kind(), ErrorKind::AtCapacity);
         assert_eq!(err.status(), Some(503));
@@ -97,13 +91,7 @@ fn a_disabled_service_is_service_disabled_not_at_capacity() {
         200
     );
     server.set_service_enabled(Engine::Proxy, true);
-    assert_eq!(
-        client
-            .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))
-            .unwrap()
-            .status,
-        200
-    );
+    assert_eq!(client.proxy(&proxy_get(PAGE)).unwrap().status, 200);
     assert_eq!(server.request_count(), 4);
 
     // The queued refusal has the same body and the same meaning.
@@ -139,9 +127,7 @@ fn exhausted_credits_are_a_plan_limit_with_a_wait_and_a_reset_time() {
         Some(Engine::Proxy),
         Refusal::PlanLimit("plan_limit_credits".into()),
     );
-    let err = client(&server)
-        .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))
-        .unwrap_err();
+    let err = client(&server).proxy(&proxy_get(PAGE)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PlanLimit, "not a plain rate limit");
     assert_eq!(err.plan_limit(), Some("credits"));
     assert_eq!(err.status(), Some(429));
@@ -152,8 +138,7 @@ fn exhausted_credits_are_a_plan_limit_with_a_wait_and_a_reset_time() {
     assert!(!err.is_retryable());
     assert!(err.hint().unwrap().contains("credits"), "{err}");
     assert_eq!(err.credits(), None);
-    assert_eq!(server.request_count(), 1);
-    assert_engine_call(&last(&server), "/api/proxy/");
+    assert_one_engine_call(&server, "/api/proxy/");
 }
 
 #[test]
@@ -179,7 +164,7 @@ fn a_premium_exit_class_on_a_plan_without_premium_is_plan_limit_premium_403() {
     server.set_premium_allowed(false);
 
     let err = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)).exit_class(ExitClass::Premium))
+        .proxy(&proxy_get(PAGE).exit_class(ExitClass::Premium))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PlanLimit, "not a generic Forbidden");
     assert_eq!(err.plan_limit(), Some("premium"));
@@ -201,7 +186,7 @@ fn a_premium_exit_class_on_a_plan_without_premium_is_plan_limit_premium_403() {
 
     // Standard exits stay on the plan.
     let page = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)).exit_class(ExitClass::Standard))
+        .proxy(&proxy_get(PAGE).exit_class(ExitClass::Standard))
         .unwrap();
     assert_eq!(page.meta().exit_class.as_deref(), Some("standard"));
     assert_eq!(server.request_count(), 3);
@@ -293,9 +278,7 @@ fn at_capacity_is_retried_after_the_wait_foura_asks_for() {
     let client = builder(&server).max_retries(1).build().unwrap();
     server.refuse_next(1, Some(Engine::Proxy), Refusal::AtCapacity);
     let started = std::time::Instant::now();
-    let page = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))
-        .unwrap();
+    let page = client.proxy(&proxy_get(PAGE)).unwrap();
     let waited = started.elapsed();
     assert!(
         waited >= Duration::from_secs(2),
@@ -332,9 +315,7 @@ fn a_wait_longer_than_max_retry_wait_returns_at_once() {
 fn every_engine_sends_x_api_key_and_never_authorization() {
     let (server, client) = start();
     client.single(&SingleRequest::get(PAGE)).unwrap();
-    client
-        .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))
-        .unwrap();
+    client.proxy(&proxy_get(PAGE)).unwrap();
     client.browser(&BrowserRequest::new(PAGE)).unwrap();
     client.auto(&AutoRequest::new(PAGE)).unwrap();
     let requests = server.requests();

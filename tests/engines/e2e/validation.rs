@@ -5,60 +5,34 @@ use super::*;
 #[test]
 fn invalid_engine_requests_are_refused_before_anything_is_sent() {
     let (server, client) = start();
+    let single = |r: SingleRequest| client.single(&r).unwrap_err();
+    let proxy = |r: ProxyRequest| client.proxy(&r).unwrap_err();
+    let browser = |r: BrowserRequest| client.browser(&r).unwrap_err();
+    let auto = |r: AutoRequest| client.auto(&r).unwrap_err();
     let cases: Vec<(&str, foura::Error)> = vec![
         (
             "`timeout_ms`",
-            client
-                .single(&SingleRequest::get(PAGE).timeout(Duration::from_millis(120_001)))
-                .unwrap_err(),
+            single(SingleRequest::get(PAGE).timeout(Duration::from_millis(120_001))),
         ),
         (
             "`followRedirects`",
-            client
-                .single(&SingleRequest::get(PAGE).follow_redirects(21))
-                .unwrap_err(),
+            single(SingleRequest::get(PAGE).follow_redirects(21)),
         ),
-        (
-            "`url`",
-            client
-                .single(&SingleRequest::get("ftp://example.com/"))
-                .unwrap_err(),
-        ),
-        (
-            "`method`",
-            client
-                .single(&SingleRequest::new("GE T", PAGE))
-                .unwrap_err(),
-        ),
+        ("`url`", single(SingleRequest::get("ftp://example.com/"))),
+        ("`method`", single(SingleRequest::new("GE T", PAGE))),
         (
             "`unblocker`",
-            client
-                .single(&SingleRequest::get(PAGE).browser("Firefox").unblocker(false))
-                .unwrap_err(),
+            single(SingleRequest::get(PAGE).browser("Firefox").unblocker(false)),
         ),
         (
             "`validate`",
-            client
-                .single(&SingleRequest::get(PAGE).validate(Validate::new().status_accept([42])))
-                .unwrap_err(),
+            single(SingleRequest::get(PAGE).validate(Validate::new().status_accept([42]))),
         ),
-        (
-            "`maxTries`",
-            client
-                .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)).max_tries(0))
-                .unwrap_err(),
-        ),
-        (
-            "`maxTries`",
-            client
-                .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)).max_tries(91))
-                .unwrap_err(),
-        ),
+        ("`maxTries`", proxy(proxy_get(PAGE).max_tries(0))),
+        ("`maxTries`", proxy(proxy_get(PAGE).max_tries(91))),
         (
             "`exitCountries`",
-            client
-                .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)).exit_countries(["DEU"]))
-                .unwrap_err(),
+            proxy(proxy_get(PAGE).exit_countries(["DEU"])),
         ),
         (
             "`request.timeout_ms`",
@@ -70,39 +44,27 @@ fn invalid_engine_requests_are_refused_before_anything_is_sent() {
         ),
         (
             "`request.proxy`",
-            client
-                .proxy(&ProxyRequest::new(SingleRequest::get(PAGE).proxy("4DZ3VE")))
-                .unwrap_err(),
+            proxy(ProxyRequest::new(SingleRequest::get(PAGE).proxy("4DZ3VE"))),
         ),
         (
             "`timeout_ms`",
-            client
-                .browser(&BrowserRequest::new(PAGE).timeout(Duration::from_secs(121)))
-                .unwrap_err(),
+            browser(BrowserRequest::new(PAGE).timeout(Duration::from_secs(121))),
         ),
         (
             "`checkStatus`",
-            client
-                .browser(&BrowserRequest::new(PAGE).check_status(42))
-                .unwrap_err(),
+            browser(BrowserRequest::new(PAGE).check_status(42)),
         ),
         (
             "`timeout_ms`",
-            client
-                .auto(&AutoRequest::new(PAGE).timeout(Duration::from_millis(4_999)))
-                .unwrap_err(),
+            auto(AutoRequest::new(PAGE).timeout(Duration::from_millis(4_999))),
         ),
         (
             "`timeout_ms`",
-            client
-                .auto(&AutoRequest::new(PAGE).timeout(Duration::from_millis(180_001)))
-                .unwrap_err(),
+            auto(AutoRequest::new(PAGE).timeout(Duration::from_millis(180_001))),
         ),
         (
             "`followRedirects`",
-            client
-                .auto(&AutoRequest::new(PAGE).follow_redirects(21))
-                .unwrap_err(),
+            auto(AutoRequest::new(PAGE).follow_redirects(21)),
         ),
     ];
     for (field, err) in &cases {

@@ -11,9 +11,7 @@ fn a_targets_own_403_is_an_ok_response_on_every_engine() {
     assert_eq!(single.status, 403);
     assert_eq!(final_code(&single.headers), Some(403));
     assert_meta(single.meta(), 2.0);
-    let proxy = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(url)))
-        .unwrap();
+    let proxy = client.proxy(&proxy_get(url)).unwrap();
     assert_eq!(proxy.status, 403);
     assert_meta(proxy.meta(), 4.0);
     let browser = client.browser(&BrowserRequest::new(url)).unwrap();
@@ -155,8 +153,7 @@ fn a_target_that_never_answers_is_engine_failed_with_status_zero_and_credits() {
     assert!(is_request_id(err.request_id().unwrap()));
     assert!(!err.is_retryable());
 
-    assert_eq!(server.request_count(), 1);
-    assert_engine_call(&last(&server), "/api/single/");
+    assert_one_engine_call(&server, "/api/single/");
     assert_eq!(sent(&server)["timeout_ms"], 5000);
 }
 
@@ -184,9 +181,7 @@ fn an_unresolvable_host_is_engine_failed_on_single_and_browser() {
 fn a_proxy_rotation_beaten_by_a_bot_check_is_engine_failed_with_an_attempt_report() {
     let (server, client) = start();
     let err = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(
-            "https://blocked.test/",
-        )))
+        .proxy(&proxy_get("https://blocked.test/"))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::EngineFailed);
     assert_eq!(err.message(), Some("Download maxTry limit reached"));
@@ -214,15 +209,14 @@ fn a_proxy_rotation_beaten_by_a_bot_check_is_engine_failed_with_an_attempt_repor
     assert_eq!(echoed["request"]["url"], "https://blocked.test/");
     assert!(err.hint().unwrap().contains("attempt_report"), "{err}");
 
-    assert_eq!(server.request_count(), 1);
-    assert_engine_call(&last(&server), "/api/proxy/");
+    assert_one_engine_call(&server, "/api/proxy/");
 }
 
 #[test]
 fn no_eligible_proxy_is_engine_failed_with_its_code_and_details() {
     let (server, client) = start();
     let err = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)).exit_countries(["ZZ"]))
+        .proxy(&proxy_get(PAGE).exit_countries(["ZZ"]))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::EngineFailed);
     assert_eq!(err.code(), Some("no_eligible_proxy"));
@@ -247,16 +241,10 @@ fn no_eligible_proxy_is_engine_failed_with_its_code_and_details() {
 fn a_nested_proxy_result_decodes_the_same_as_a_flat_one() {
     let (server, client) = start();
     let nested = client
-        .proxy(
-            &ProxyRequest::new(SingleRequest::get("https://nested.test/page"))
-                .exit_countries(["FR"]),
-        )
+        .proxy(&proxy_get("https://nested.test/page").exit_countries(["FR"]))
         .unwrap();
     let flat = client
-        .proxy(
-            &ProxyRequest::new(SingleRequest::get("https://flat.example/page"))
-                .exit_countries(["FR"]),
-        )
+        .proxy(&proxy_get("https://flat.example/page").exit_countries(["FR"]))
         .unwrap();
     for page in [&nested, &flat] {
         assert_eq!(page.status, 200);
@@ -314,8 +302,7 @@ fn auto_whose_validate_no_rung_can_pass_is_engine_failed() {
     assert_eq!(body["meta"]["credits"].as_f64(), Some(credits));
     assert!(body["attempts"].as_u64().unwrap() >= 1);
 
-    assert_eq!(server.request_count(), 1);
-    assert_engine_call(&last(&server), "/api/auto");
+    assert_one_engine_call(&server, "/api/auto");
     assert_eq!(
         sent(&server),
         json!({"url": PAGE, "validate": {"data": {"accept": ["Add to cart"]}}})
@@ -332,9 +319,7 @@ fn the_ts_placeholder_is_sent_untouched_and_resolved_by_foura() {
     let text = page.text().unwrap();
     assert!(!text.contains("{ts}") && text.contains("?cb=1"), "{text}");
 
-    client
-        .proxy(&ProxyRequest::new(SingleRequest::get(url)))
-        .unwrap();
+    client.proxy(&proxy_get(url)).unwrap();
     assert_eq!(sent(&server)["request"]["url"], url);
     client.browser(&BrowserRequest::new(url)).unwrap();
     assert_eq!(sent(&server)["url"], url);
@@ -438,7 +423,7 @@ fn a_profile_that_matches_nothing_is_engine_failed_with_status_zero() {
 fn a_proxy_id_replayed_through_single_and_browser_reports_its_exit_class() {
     let (server, client) = start();
     let exit = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)).exit_class(ExitClass::Premium))
+        .proxy(&proxy_get(PAGE).exit_class(ExitClass::Premium))
         .unwrap()
         .proxy
         .unwrap();
@@ -462,16 +447,9 @@ fn a_proxy_id_replayed_through_single_and_browser_reports_its_exit_class() {
 #[test]
 fn ignore_proxies_makes_the_rotation_skip_an_exit() {
     let (server, client) = start();
-    let first = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(PAGE)))
-        .unwrap()
-        .proxy
-        .unwrap();
+    let first = client.proxy(&proxy_get(PAGE)).unwrap().proxy.unwrap();
     let second = client
-        .proxy(
-            &ProxyRequest::new(SingleRequest::get(PAGE))
-                .ignore_proxies([first.as_str(), "UNKNOWN1"]),
-        )
+        .proxy(&proxy_get(PAGE).ignore_proxies([first.as_str(), "UNKNOWN1"]))
         .unwrap()
         .proxy
         .unwrap();
@@ -485,9 +463,7 @@ fn ignore_proxies_makes_the_rotation_skip_an_exit() {
 fn a_proxy_rotation_that_runs_out_of_time_says_so_in_its_report() {
     let (server, client) = start();
     let err = client
-        .proxy(&ProxyRequest::new(SingleRequest::get(
-            "https://timeout.test/",
-        )))
+        .proxy(&proxy_get("https://timeout.test/"))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::EngineFailed);
     let report = err.attempt_report().unwrap();
