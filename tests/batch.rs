@@ -27,6 +27,16 @@ fn task(i: usize) -> TaskRequest {
     TaskRequest::new(format!("https://example.com/{i}"), TaskType::Single)
 }
 
+/// `inputs`, counting in `pulled` how many the batch has read.
+fn counted<'a, T>(
+    pulled: &'a AtomicUsize,
+    inputs: impl Iterator<Item = T> + 'a,
+) -> impl Iterator<Item = T> + 'a {
+    inputs.inspect(move |_| {
+        pulled.fetch_add(1, Ordering::SeqCst);
+    })
+}
+
 /// Worker threads that ran a `Probe` and have not exited yet.
 static ALIVE: AtomicUsize = AtomicUsize::new(0);
 /// Worker threads that ran a `Probe` at all.
@@ -247,10 +257,10 @@ fn the_credit_budget_stops_the_batch_at_the_right_place() {
     let server = MockServer::start();
     let c = client(&server, MockServer::ENGINE_KEY, 0);
     let pulled = AtomicUsize::new(0);
-    let inputs = (0..100).map(|i| {
-        pulled.fetch_add(1, Ordering::SeqCst);
-        SingleRequest::get(format!("https://example.com/{i}"))
-    });
+    let inputs = counted(
+        &pulled,
+        (0..100).map(|i| SingleRequest::get(format!("https://example.com/{i}"))),
+    );
     // Single costs 2 credits in the emulator: the 10th result reaches 20.
     let batch = c.batch(inputs).concurrency(1).credit_budget(20.0).run();
     assert_eq!(batch.results.len(), 10);
@@ -299,10 +309,7 @@ fn a_million_lazy_inputs_cancelled_after_a_thousand_stay_lazy_and_leave_no_threa
     let server = MockServer::start();
     let c = client(&server, MockServer::TEST_KEY, 0);
     let pulled = AtomicUsize::new(0);
-    let inputs = (0..1_000_000).map(|i| {
-        pulled.fetch_add(1, Ordering::SeqCst);
-        Probe(task(i))
-    });
+    let inputs = counted(&pulled, (0..1_000_000).map(|i| Probe(task(i))));
     let cancel = CancelToken::new();
     let mut results = 0;
     let summary = c
@@ -422,18 +429,17 @@ fn a_panicking_item_panics_the_caller_instead_of_hanging() {
 
 #[test]
 fn a_huge_wait_pauses_the_batch_no_longer_than_max_retry_wait() {
-    let server = MockServer::start();
-    let c = tasks_builder(&server)
-        .max_retry_wait(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    server.push_fault(
+    let server = server_with(
         Fault::json(
             429,
             &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "retryAfter": 3600}}),
         )
         .header("Retry-After", "18446744073709551615"),
     );
+    let c = tasks_builder(&server)
+        .max_retry_wait(Duration::from_millis(300))
+        .build()
+        .unwrap();
     let started = std::time::Instant::now();
     let batch = c.batch((0..3).map(task)).concurrency(1).run();
     assert_eq!(batch.results.len(), 3);

@@ -27,6 +27,18 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
+/// A fresh emulator and its own client.
+fn start() -> (MockServer, Client) {
+    let server = MockServer::start();
+    let client = server.client();
+    (server, client)
+}
+
+/// A client that makes one attempt per call, so each answer reaches the caller as it is.
+fn single_shot(server: &MockServer) -> Client {
+    builder_for(server, KEY).max_retries(0).build().unwrap()
+}
+
 #[test]
 fn api_key_debug_is_pinned() {
     let key = ApiKey::new(KEY).unwrap();
@@ -60,7 +72,7 @@ fn client_and_builder_debug_show_settings_not_the_key() {
 #[test]
 fn every_error_the_tests_can_provoke_is_free_of_the_key() {
     let server = MockServer::start();
-    let client = builder_for(&server, KEY).max_retries(0).build().unwrap();
+    let client = single_shot(&server);
     let mut errors = vec![
         ApiKey::new(format!("{KEY} extra")).unwrap_err(),
         ApiKey::new(format!("{KEY}\u{1}")).unwrap_err(),
@@ -95,8 +107,7 @@ fn every_error_the_tests_can_provoke_is_free_of_the_key() {
 
 #[test]
 fn a_server_that_echoes_the_key_cannot_make_an_error_print_it() {
-    let server = MockServer::start();
-    let client = server.client();
+    let (server, client) = start();
     // A proxy error page or a chatty server that quotes the request's headers back.
     let echo = format!("Authorization: Bearer {KEY} was rejected");
     server.push_fault(Fault::json(
@@ -132,8 +143,7 @@ fn a_server_that_echoes_the_key_cannot_make_an_error_print_it() {
 
 #[test]
 fn task_and_request_debug_are_free_of_the_key() {
-    let server = MockServer::start();
-    let client = server.client();
+    let (server, client) = start();
     let request = TaskRequest::new("https://example.com", TaskType::Browser).wait_for("#main");
     let task = client.create_task(&request).unwrap();
     assert_clean("Task", &format!("{task:?} {request:?}"));
@@ -147,8 +157,7 @@ fn task_and_request_debug_are_free_of_the_key() {
 
 #[test]
 fn the_key_is_never_in_the_url() {
-    let server = MockServer::start();
-    let client = server.client();
+    let (server, client) = start();
     submit_example(&client).unwrap();
     client.list_tasks().unwrap();
     for request in server.requests() {
@@ -241,8 +250,7 @@ fn the_engine_key_never_follows_a_redirect() {
 
 #[test]
 fn each_api_gets_only_its_own_credential_header() {
-    let server = MockServer::start();
-    let client = server.client();
+    let (server, client) = start();
     submit_example(&client).unwrap();
     client
         .single(&foura::SingleRequest::get("https://example.com/"))
@@ -266,7 +274,7 @@ fn each_api_gets_only_its_own_credential_header() {
 #[test]
 fn no_fragment_of_the_key_survives_a_cut_short_message() {
     let server = MockServer::start();
-    let client = builder_for(&server, KEY).max_retries(0).build().unwrap();
+    let client = single_shot(&server);
     // Place the key across every cut: messages (500), HTML snippets (160), decode snippets
     // (120), redirect locations (200); and as a JSON object key.
     for pad in [480, 490, 495, 150, 155, 110, 115, 190, 195] {

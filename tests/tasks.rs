@@ -61,12 +61,8 @@ fn submit_sends_exactly_the_seed_curl_request() {
 fn result_carries_the_request_id_the_server_sent() {
     let server = MockServer::start();
     let client = server.client();
-    let first = client
-        .submit("https://example.com/a", TaskType::Single)
-        .unwrap();
-    let second = client
-        .submit("https://example.com/b", TaskType::Single)
-        .unwrap();
+    let [first, second] = ["https://example.com/a", "https://example.com/b"]
+        .map(|url| client.submit(url, TaskType::Single).unwrap());
     let first_id = first.request_id().unwrap();
     assert_eq!(first_id.len(), 36, "{first_id}");
     assert_ne!(first.request_id(), second.request_id());

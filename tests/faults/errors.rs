@@ -239,15 +239,14 @@ fn absurd_retry_after_values_neither_panic_nor_hang() {
 fn a_task_retry_without_room_for_the_task_is_not_started() {
     // 2 s for the whole call: a 429 asking for 1.5 s would leave the retried creation 0.5 s,
     // not enough for FourA's work, so the retry could only end ambiguous. It is not started.
-    let server = MockServer::start();
+    let server = server_with(Fault::json(
+        429,
+        &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "retryAfter": 1.5}}),
+    ));
     let client = tasks_builder(&server)
         .timeout(Duration::from_secs(2))
         .build()
         .unwrap();
-    server.push_fault(Fault::json(
-        429,
-        &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "retryAfter": 1.5}}),
-    ));
     let started = std::time::Instant::now();
     let err = submit_example(&client).unwrap_err();
     assert!(
