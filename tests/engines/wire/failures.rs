@@ -21,8 +21,7 @@ fn a_targets_own_403_is_a_success_not_foura_refusing() {
 
 #[test]
 fn engine_failures_keep_target_status_code_details_and_credits() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     server.push_fault(
         Fault::json(
             200,
@@ -104,32 +103,32 @@ fn engine_failures_keep_target_status_code_details_and_credits() {
     );
 }
 
+/// FourA's flat refusal body, `{"error": message}`.
+fn refusal(message: &str) -> Value {
+    json!({ "error": message })
+}
+
 #[test]
 fn transport_statuses_map_as_documented() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     let cases = [
         (
             400,
-            json!({"error": "Invalid request body format"}),
+            refusal("Invalid request body format"),
             ErrorKind::InvalidRequest,
         ),
         (
             400,
-            json!({"error": "Target 10.0.0.1 resolves to a private/reserved IP"}),
+            refusal("Target 10.0.0.1 resolves to a private/reserved IP"),
             ErrorKind::InvalidRequest,
         ),
         (
             401,
-            json!({"error": "Missing API key. Include X-API-Key header."}),
+            refusal("Missing API key. Include X-API-Key header."),
             ErrorKind::Unauthorized,
         ),
-        (
-            401,
-            json!({"error": "Invalid API key"}),
-            ErrorKind::Unauthorized,
-        ),
-        (403, json!({"error": "Forbidden"}), ErrorKind::Forbidden),
+        (401, refusal("Invalid API key"), ErrorKind::Unauthorized),
+        (403, refusal("Forbidden"), ErrorKind::Forbidden),
         (404, json!({}), ErrorKind::NotFound),
         (500, json!({}), ErrorKind::ServerError),
         (502, json!({}), ErrorKind::ServerError),
@@ -177,24 +176,23 @@ fn rate_limit_429_exposes_service_wait_current_and_limits() {
 
 #[test]
 fn service_disabled_503_is_not_mistaken_for_capacity() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     let limits = json!({"maxConcurrency": 5, "maxRpm": 60});
-    server.push_fault(Fault::json(
-        503,
-        &json!({"error": "Service disabled", "status": 503, "service": "single", "retryAfter": 60,
+    let refused = |body: Value| {
+        server.push_fault(Fault::json(503, &body));
+        c.single(&SingleRequest::get("https://e.com")).unwrap_err()
+    };
+    let err = refused(
+        json!({"error": "Service disabled", "status": 503, "service": "single", "retryAfter": 60,
         "current": {"concurrency": 0, "rpm": 0}, "limits": limits}),
-    ));
-    let err = c.single(&SingleRequest::get("https://e.com")).unwrap_err();
+    );
     assert_eq!(err.kind(), ErrorKind::ServiceDisabled, "{err}");
     assert!(!err.is_retryable());
 
-    server.push_fault(Fault::json(
-        503,
-        &json!({"error": "Service at capacity", "status": 503, "service": "single", "retryAfter": 2,
+    let err = refused(
+        json!({"error": "Service at capacity", "status": 503, "service": "single", "retryAfter": 2,
         "current": {"concurrency": 6, "rpm": 30}, "limits": limits}),
-    ));
-    let err = c.single(&SingleRequest::get("https://e.com")).unwrap_err();
+    );
     assert_eq!(err.kind(), ErrorKind::AtCapacity, "{err}");
     assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
     assert_eq!(err.rate_limit().unwrap().max_concurrency, Some(5));
@@ -203,8 +201,7 @@ fn service_disabled_503_is_not_mistaken_for_capacity() {
 
 #[test]
 fn plan_limits_by_body_or_by_header_alone() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     server.push_fault(
         Fault::json(
             429,
@@ -250,8 +247,7 @@ fn plan_limits_by_body_or_by_header_alone() {
 
 #[test]
 fn metadata_headers_are_read_case_insensitively_on_success_and_failure() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     server.push_fault(
         Fault::status(200, PAGE)
             .header("x-foura-credits", "2")
@@ -269,8 +265,7 @@ fn metadata_headers_are_read_case_insensitively_on_success_and_failure() {
 
 #[test]
 fn engine_answers_that_are_not_objects_are_decode_errors() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     for body in ["[1,2]", "<html>gateway</html>", ""] {
         server.push_fault(Fault::status(200, body));
         let err = c.single(&SingleRequest::get("https://e.com")).unwrap_err();
@@ -345,8 +340,7 @@ fn a_flat_proxy_answer_whose_json_page_has_a_status_key_stays_flat() {
 
 #[test]
 fn oddly_typed_fields_are_kept_not_dropped() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     server.push_fault(Fault::json(200, &json!({"status": 200, "headers": {}, "body": "x",
         "cookies": [{"name": "n", "value": 42, "expires": "Thu, 01 Jan 2027 00:00:00 GMT", "secure": "yes"}, "not a cookie"],
         "userAgent": ["odd"]})));
@@ -426,8 +420,7 @@ fn the_attempt_hook_sees_an_engine_failure_as_a_failure() {
 
 #[test]
 fn null_fields_are_absent_not_extra() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     server.push_fault(Fault::json(
         200,
         &json!({"status": 200, "headers": [], "data": "x",

@@ -19,6 +19,13 @@ fn client(server: &MockServer) -> Client {
         .unwrap()
 }
 
+/// A fresh emulator and a client for it.
+fn start() -> (MockServer, Client) {
+    let server = MockServer::start();
+    let c = client(&server);
+    (server, c)
+}
+
 const PAGE: &str = r#"{"status":200,"headers":[{"result":{"version":"HTTP/2","code":200,"reason":""},"content-type":"text/html"}],"data":"<html>ok</html>","total_time":0.034}"#;
 
 mod failures;

@@ -177,128 +177,86 @@ fn auto_goes_to_api_auto_by_default_and_to_a_configured_path() {
 
 #[test]
 fn invalid_engine_requests_send_nothing_and_name_the_field() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
+    let get = || SingleRequest::get("https://e.com");
     let single = |r: SingleRequest| c.single(&r).unwrap_err();
+    let proxy = |r: ProxyRequest| c.proxy(&r).unwrap_err();
+    let browser = |r: BrowserRequest| c.browser(&r).unwrap_err();
+    let auto = |r: AutoRequest| c.auto(&r).unwrap_err();
     let cases = vec![
         (single(SingleRequest::get("example.com")), "url"),
         (single(SingleRequest::new("", "https://e.com")), "method"),
         (
-            single(SingleRequest::get("https://e.com").timeout(Duration::from_millis(120_001))),
+            single(get().timeout(Duration::from_millis(120_001))),
             "timeout_ms",
         ),
+        (single(get().timeout(Duration::ZERO)), "timeout_ms"),
         (
-            single(SingleRequest::get("https://e.com").timeout(Duration::ZERO)),
-            "timeout_ms",
-        ),
-        (
-            single(SingleRequest::get("https://e.com").connect_timeout(Duration::from_secs(121))),
+            single(get().connect_timeout(Duration::from_secs(121))),
             "connect_timeout_ms",
         ),
+        (single(get().follow_redirects(21)), "followRedirects"),
         (
-            single(SingleRequest::get("https://e.com").follow_redirects(21)),
-            "followRedirects",
-        ),
-        (
-            single(SingleRequest::get("https://e.com").dns_cache_timeout(Duration::from_secs(241))),
+            single(get().dns_cache_timeout(Duration::from_secs(241))),
             "dns_cache_timeout_sec",
         ),
         (
-            single(
-                SingleRequest::get("https://e.com")
-                    .browser("Safari")
-                    .unblocker(false),
-            ),
+            single(get().browser("Safari").unblocker(false)),
             "unblocker",
         ),
         (
-            single(
-                SingleRequest::get("https://e.com").validate(Validate::new().status_accept([42])),
-            ),
+            single(get().validate(Validate::new().status_accept([42]))),
             "validate",
         ),
+        (single(get().header("Bad Header", "x")), "headers"),
+        (proxy(ProxyRequest::new(get()).max_tries(0)), "maxTries"),
+        (proxy(ProxyRequest::new(get()).max_tries(91)), "maxTries"),
         (
-            single(SingleRequest::get("https://e.com").header("Bad Header", "x")),
-            "headers",
-        ),
-        (
-            c.proxy(&ProxyRequest::new(SingleRequest::get("https://e.com")).max_tries(0))
-                .unwrap_err(),
-            "maxTries",
-        ),
-        (
-            c.proxy(&ProxyRequest::new(SingleRequest::get("https://e.com")).max_tries(91))
-                .unwrap_err(),
-            "maxTries",
-        ),
-        (
-            c.proxy(
-                &ProxyRequest::new(SingleRequest::get("https://e.com")).exit_countries(["DEU"]),
-            )
-            .unwrap_err(),
+            proxy(ProxyRequest::new(get()).exit_countries(["DEU"])),
             "exitCountries",
         ),
         (
-            c.proxy(&ProxyRequest::new(SingleRequest::get("https://e.com")).exit_countries([""]))
-                .unwrap_err(),
+            proxy(ProxyRequest::new(get()).exit_countries([""])),
             "exitCountries",
         ),
         (
-            c.proxy(
-                &ProxyRequest::new(SingleRequest::get("https://e.com"))
-                    .exit_countries(Vec::<String>::new()),
-            )
-            .unwrap_err(),
+            proxy(ProxyRequest::new(get()).exit_countries(Vec::<String>::new())),
             "exitCountries",
         ),
         (
-            c.proxy(&ProxyRequest::new(
-                SingleRequest::get("https://e.com").proxy("4DZ3VE"),
-            ))
-            .unwrap_err(),
+            proxy(ProxyRequest::new(get().proxy("4DZ3VE"))),
             "request.proxy",
         ),
         (
-            c.proxy(&ProxyRequest::new(SingleRequest::get("ftp://e.com")))
-                .unwrap_err(),
+            proxy(ProxyRequest::new(SingleRequest::get("ftp://e.com"))),
             "request.url",
         ),
         (
-            c.proxy(
-                &ProxyRequest::new(SingleRequest::get("https://e.com"))
-                    .timeout(Duration::from_secs(121)),
-            )
-            .unwrap_err(),
+            proxy(ProxyRequest::new(get()).timeout(Duration::from_secs(121))),
             "timeout_ms",
         ),
         (
-            c.auto(&AutoRequest::new("https://e.com").timeout(Duration::from_millis(4_999)))
-                .unwrap_err(),
+            auto(AutoRequest::new("https://e.com").timeout(Duration::from_millis(4_999))),
             "timeout_ms",
         ),
         (
-            c.auto(&AutoRequest::new("https://e.com").timeout(Duration::from_millis(180_001)))
-                .unwrap_err(),
+            auto(AutoRequest::new("https://e.com").timeout(Duration::from_millis(180_001))),
             "timeout_ms",
         ),
         (
-            c.auto(&AutoRequest::new("https://e.com").follow_redirects(21))
-                .unwrap_err(),
+            auto(AutoRequest::new("https://e.com").follow_redirects(21)),
             "followRedirects",
         ),
         (
-            c.browser(&BrowserRequest::new("https://e.com").timeout(Duration::from_secs(121)))
-                .unwrap_err(),
+            browser(BrowserRequest::new("https://e.com").timeout(Duration::from_secs(121))),
             "timeout_ms",
         ),
         (
-            c.browser(&BrowserRequest::new("https://e.com").check_status(42))
-                .unwrap_err(),
+            browser(BrowserRequest::new("https://e.com").check_status(42)),
             "checkStatus",
         ),
         (
-            c.browser(&BrowserRequest::new("https://e.com").cookie(Cookie::new("", "v")))
-                .unwrap_err(),
+            browser(BrowserRequest::new("https://e.com").cookie(Cookie::new("", "v"))),
             "cookies",
         ),
     ];
@@ -315,15 +273,13 @@ fn invalid_engine_requests_send_nothing_and_name_the_field() {
         server.push_fault(Fault::status(200, PAGE));
     }
     c.single(
-        &SingleRequest::get("https://e.com")
+        &get()
             .timeout(Duration::from_millis(120_000))
             .follow_redirects(20),
     )
     .unwrap();
-    c.proxy(&ProxyRequest::new(SingleRequest::get("https://e.com")).max_tries(1))
-        .unwrap();
-    c.proxy(&ProxyRequest::new(SingleRequest::get("https://e.com")).max_tries(90))
-        .unwrap();
+    c.proxy(&ProxyRequest::new(get()).max_tries(1)).unwrap();
+    c.proxy(&ProxyRequest::new(get()).max_tries(90)).unwrap();
     c.auto(&AutoRequest::new("https://e.com").timeout(Duration::from_millis(5_000)))
         .unwrap();
     c.auto(&AutoRequest::new("https://e.com").timeout(Duration::from_millis(180_000)))

@@ -4,8 +4,7 @@ use super::*;
 
 #[test]
 fn total_time_as_number_string_or_null() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     for (total_time, expected) in [
         (json!(0.034), Some(0.034)),
         (json!("0.341"), Some(0.341)),
@@ -26,8 +25,7 @@ fn total_time_as_number_string_or_null() {
 
 #[test]
 fn proxy_results_flat_or_nested_under_data() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     let flat = json!({"status": 200, "headers": [{"result": {"code": 200}, "content-type": "application/json"}],
         "data": "{\"origin\":\"185.220.101.5\"}", "total_time": "0.341", "proxy": "4DZ3VE", "exitCountry": "CZ", "total": 0.621});
     let nested = json!({"data": {"status": 200, "headers": [{"result": {"code": 200}, "content-type": "application/json"}],
@@ -51,8 +49,7 @@ fn proxy_results_flat_or_nested_under_data() {
 
 #[test]
 fn buffer_bodies_and_parsed_json_bodies() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     server.push_fault(Fault::json(200, &json!({"status": 200, "headers": [], "data": {"type": "Buffer", "data": [137, 80, 78, 71]}})));
     let page = c
         .single(&SingleRequest::get("https://e.com/logo.png").return_buffer(true))
@@ -82,8 +79,7 @@ fn buffer_bodies_and_parsed_json_bodies() {
 
 #[test]
 fn header_shapes_per_hop_flat_or_string() {
-    let server = MockServer::start();
-    let c = client(&server);
+    let (server, c) = start();
     server.push_fault(Fault::json(200, &json!({"status": 200, "data": "", "headers": [
         {"result": {"version": "HTTP/1.1", "code": 301, "reason": "Moved Permanently"}, "location": "https://e.com/final", "content-length": "0"},
         {"result": {"version": "HTTP/2", "code": 200, "reason": ""}, "content-type": "text/html", "set-cookie": ["a=1; Path=/", "b=2; Path=/"]}
