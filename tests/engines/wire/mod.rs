@@ -19,6 +19,13 @@ fn client(server: &MockServer) -> Client {
         .unwrap()
 }
 
+/// The last request went to `path` with the JSON body `body`.
+#[track_caller]
+fn assert_sent(server: &MockServer, path: &str, body: Value) {
+    assert_eq!(server.last_request().unwrap().path, path);
+    assert_eq!(sent(server), body);
+}
+
 /// A fresh emulator and a client for it.
 fn start() -> (MockServer, Client) {
     let server = MockServer::start();

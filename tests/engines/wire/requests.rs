@@ -98,14 +98,14 @@ fn proxy_wraps_the_inner_request_and_normalises_countries() {
     .ignore_proxies(["A1B2C3"])
     .exit_class(ExitClass::Premium);
     client(&server).proxy(&request).unwrap();
-    assert_eq!(server.last_request().unwrap().path, "/api/proxy/");
-    assert_eq!(
-        sent(&server),
+    assert_sent(
+        &server,
+        "/api/proxy/",
         json!({
             "request": {"method": "GET", "url": "https://example.com/", "unblocker": true, "timeout_ms": 10000},
             "maxTries": 25, "timeout_ms": 90000, "exitCountries": ["DE", "FR"],
             "ignoreProxies": ["A1B2C3"], "exitClass": "premium"
-        })
+        }),
     );
 }
 
@@ -124,15 +124,15 @@ fn browser_sends_headers_as_an_object() {
         .check_status(200)
         .check_text("Add to cart");
     client(&server).browser(&request).unwrap();
-    assert_eq!(server.last_request().unwrap().path, "/api/browser/");
-    assert_eq!(
-        sent(&server),
+    assert_sent(
+        &server,
+        "/api/browser/",
         json!({
             "url": "https://example.com/", "headers": {"Referer": "https://google.com/"},
             "cookies": [{"name": "session", "value": "abc", "domain": "example.com"}],
             "userAgent": "Mozilla/5.0 test", "proxy": "4DZ3VE", "timeout_ms": 40000,
             "checkStatus": 200, "checkText": "Add to cart", "unblocker": true
-        })
+        }),
     );
 }
 
@@ -142,23 +142,23 @@ fn auto_goes_to_api_auto_by_default_and_to_a_configured_path() {
     let body = r#"{"status":200,"headers":[],"data":"ok","meta":{"rung":"probe","solved":false,"attempts":1,"credits":2}}"#;
     server.push_fault(Fault::status(200, body));
     let request = AutoRequest::new("https://example.com/")
+        .exit_class(ExitClass::Standard)
         .validate(Validate::new().data_accept("Add to cart"))
         .return_session(false)
         .force_proxy(false)
         .timeout(Duration::from_secs(60))
         .follow_redirects(0)
         .method("GET")
-        .header("Accept", "text/html")
-        .exit_class(ExitClass::Standard);
+        .header("Accept", "text/html");
     client(&server).auto(&request).unwrap();
-    assert_eq!(server.last_request().unwrap().path, "/api/auto");
-    assert_eq!(
-        sent(&server),
+    assert_sent(
+        &server,
+        "/api/auto",
         json!({
             "url": "https://example.com/", "method": "GET", "headers": [["Accept", "text/html"]],
             "validate": {"data": {"accept": ["Add to cart"]}}, "returnSession": false,
             "forceProxy": false, "timeout_ms": 60000, "followRedirects": 0, "exitClass": "standard"
-        })
+        }),
     );
 
     let slash = Client::builder()
