@@ -154,6 +154,5 @@ fn minimal(path: &str, url: &str) -> Value {
 
 mod access;
 mod browser_and_auto;
-mod proxy;
-mod single;
+mod single_and_proxy;
 mod validation;
