@@ -14,7 +14,7 @@ fn client_with_key(server: &MockServer, key: &str) -> Client {
 }
 
 /// One attempt per call: these tests pin how one answer maps to an error (retries are
-/// tests/faults.rs's subject).
+/// the `retries` module's subject).
 fn single_shot(server: &MockServer) -> Client {
     client_with_key(server, MockServer::TEST_KEY)
 }

@@ -1,5 +1,5 @@
 //! The engine API end to end: the client against the emulator's own behaviour — its virtual
-//! web, its refusals and its account switches — with no scripted `Fault`s (tests/engines.rs
+//! web, its refusals and its account switches — with no scripted `Fault`s (the `wire` module
 //! drives the response shapes those script). Each test checks what the client returned and
 //! what the emulator received.
 

@@ -55,7 +55,7 @@ fn proxy_decodes_the_string_total_time_and_reports_its_exit_and_total() {
         "{text}"
     );
     assert_ordinary_html(&page.headers);
-    // The emulator sends `"total_time": "0.341"`, a numeric string (foura-api.md §6.9).
+    // The emulator sends `"total_time": "0.341"`, a numeric string, which the client must read as a number.
     assert_eq!(page.total_time, Some(0.341));
     let total = page.total.expect("total");
     assert!(total > 0.341, "{total}");

@@ -1,4 +1,4 @@
-//! Validation (§3.4–3.7).
+//! What the emulator refuses as an invalid body, and what it accepts at the edges.
 
 use super::*;
 

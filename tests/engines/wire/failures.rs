@@ -1,4 +1,4 @@
-//! The failure model (foura-api.md §4).
+//! The failure model: how each kind of FourA answer maps to `foura::Error`.
 
 use super::*;
 

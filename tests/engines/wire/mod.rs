@@ -14,7 +14,7 @@ use crate::support::{engines_builder, sent, server_with};
 fn client(server: &MockServer) -> Client {
     engines_builder(server)
         .timeout(Duration::from_secs(10))
-        .max_retries(0) // one answer, one mapping: retries are tests/faults.rs's subject
+        .max_retries(0) // one answer, one mapping: retries are the faults tests' subject
         .build()
         .unwrap()
 }

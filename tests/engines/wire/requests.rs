@@ -1,4 +1,4 @@
-//! Requests on the wire.
+//! Requests on the wire: bodies, field names and the checks made before sending.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Responses: tolerant decoding (foura-api.md §6).
+//! Responses: tolerant decoding of every shape FourA answers in.
 
 use super::*;
 

@@ -67,7 +67,7 @@ fn attempts(log: &AttemptLog) -> Vec<Attempt> {
     log.lock().unwrap().clone()
 }
 
-/// The tasks API's nested 429 (foura-api.md §2.4) asking for `wait` seconds.
+/// The tasks API's nested 429 (https://foura.ai/docs/api/errors) asking for `wait` seconds.
 fn tasks_429(wait: f64) -> Fault {
     Fault::json(
         429,
@@ -77,7 +77,7 @@ fn tasks_429(wait: f64) -> Fault {
     )
 }
 
-/// The engine gateway's flat 429 (foura-api.md §3.9) asking for `wait` seconds.
+/// The engine gateway's flat 429 (https://foura.ai/docs/api/rate-limits) asking for `wait` seconds.
 fn engine_429(wait: f64) -> Fault {
     Fault::json(
         429,
@@ -87,7 +87,7 @@ fn engine_429(wait: f64) -> Fault {
     )
 }
 
-/// The gateway's "Service at capacity" 503 (foura-api.md §3.9), with `retryAfter` when given.
+/// The gateway's "Service at capacity" 503 (https://foura.ai/docs/api/rate-limits), with `retryAfter` when given.
 fn at_capacity(wait: Option<f64>) -> Fault {
     let mut body = json!({"error": "Service at capacity", "status": 503, "service": "single",
         "current": {"concurrency": 6, "rpm": 30},

@@ -101,7 +101,7 @@ fn a_dropped_connection_on_an_engine_call_is_retried() {
 
 #[test]
 fn a_reset_mid_body_on_an_engine_call_is_retried() {
-    // Engine calls are billed only on success (foura-api.md §3.10), so even a failure after
+    // Engine calls are billed only on success (https://foura.ai/docs/api/outcomes), so even a failure after
     // the request arrived is safe to retry.
     let server = MockServer::start();
     let body = json!({"status": 200, "headers": [], "data": "x".repeat(500), "total_time": 0.1})
