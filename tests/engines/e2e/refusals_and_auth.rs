@@ -76,7 +76,7 @@ fn a_disabled_service_is_service_disabled_not_at_capacity() {
         assert_ne!(err.kind(), ErrorKind::AtCapacity);
         assert_eq!(err.status(), Some(503));
         assert_eq!(err.message(), Some("Service disabled"));
-        // The body carries `current`, which is what fools FourA's own client (§4.1).
+        // The body carries `current`, which is what fools FourA's own client.
         assert_eq!(
             err.body().unwrap()["current"],
             json!({"concurrency": 0, "rpm": 0})
