@@ -155,11 +155,9 @@ fn return_buffer_sends_the_body_as_node_buffer_json() {
 #[test]
 fn head_requests_get_no_body() {
     let server = MockServer::start();
-    let json = ok(
-        &server,
-        SINGLE,
-        &json!({"method": "HEAD", "url": "https://example.com/"}),
-    );
+    let mut body = get(&json!("https://example.com/"));
+    body["method"] = json!("HEAD");
+    let json = ok(&server, SINGLE, &body);
     assert_eq!(json["status"], 200);
     assert_eq!(json["data"], "");
 }
@@ -634,12 +632,8 @@ fn proxy_with_no_eligible_exit_has_the_documented_body() {
 #[test]
 fn proxy_echo_resolves_the_ts_placeholder() {
     let server = MockServer::start();
-    let json = post(
-        &server,
-        PROXY,
-        &minimal(PROXY, "https://blocked.test/?t={ts}"),
-    )
-    .json();
+    let body = minimal(PROXY, "https://blocked.test/?t={ts}");
+    let json = post(&server, PROXY, &body).json();
     let url = json["request"]["request"]["url"].as_str().unwrap();
     assert!(!url.contains("{ts}"), "{url}");
     assert!(url.starts_with("https://blocked.test/?t=1"), "{url}");
