@@ -285,7 +285,7 @@ fn with_default_settings_short_task_waits_are_retried_and_long_ones_returned() {
 }
 
 fn server_default_client(server: &MockServer) -> Client {
-    tasks_builder(&server).build().unwrap()
+    tasks_builder(server).build().unwrap()
 }
 
 #[test]

@@ -14,7 +14,7 @@ fn key() -> ApiKey {
 }
 
 fn client_with(server: &MockServer, timeout: Duration) -> Client {
-    tasks_builder(&server).timeout(timeout).build().unwrap()
+    tasks_builder(server).timeout(timeout).build().unwrap()
 }
 
 #[test]

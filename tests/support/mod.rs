@@ -9,7 +9,7 @@ use serde_json::Value;
 /// A builder aimed at `server` with `key` and no proxy taken from the environment; every other
 /// setting is the crate's default.
 pub fn builder_for(server: &MockServer, key: &str) -> ClientBuilder {
-    builder_at(&server.url(), key)
+    builder_at(server.url(), key)
 }
 
 /// A builder aimed at `base` with `key` and no proxy taken from the environment.
