@@ -492,7 +492,7 @@ fn a_stop_after_the_last_input_of_unknown_length_is_reported_as_documented() {
 }
 
 #[test]
-fn concurrency_is_capped() {
+fn concurrency_above_max_concurrency_is_capped_at_it() {
     let server = MockServer::start();
     let c = client(&server, MockServer::TEST_KEY, 0);
     let mut highest = 0;

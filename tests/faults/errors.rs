@@ -127,7 +127,7 @@ fn server_error_with_an_html_page_keeps_status_and_a_short_snippet() {
 }
 
 #[test]
-fn non_json_plain_text_error() {
+fn a_plain_text_502_is_a_server_error_quoting_the_text() {
     let server = server_with(
         Fault::status(502, "upstream connect error").header("Content-Type", "text/plain"),
     );

@@ -131,7 +131,7 @@ fn a_delay_inside_the_timeout_succeeds() {
 }
 
 #[test]
-fn the_body_limit_holds() {
+fn a_body_over_max_response_bytes_is_body_too_large_and_one_under_is_read_whole() {
     let server = MockServer::start();
     let big = format!(
         r#"{{"id":"task_1","status":"completed","content":"{}"}}"#,

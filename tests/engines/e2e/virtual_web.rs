@@ -482,7 +482,7 @@ fn a_proxy_rotation_that_runs_out_of_time_says_so_in_its_report() {
 }
 
 #[test]
-fn the_browser_and_auto_bodies_of_a_json_page() {
+fn a_json_page_is_a_value_on_browser_and_text_on_auto() {
     let (server, client) = start();
     let url = "https://example.com/json";
     let page = client.browser(&BrowserRequest::new(url)).unwrap();

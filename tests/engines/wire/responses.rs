@@ -3,7 +3,7 @@
 use super::*;
 
 #[test]
-fn total_time_as_number_string_or_null() {
+fn total_time_decodes_from_a_number_a_numeric_string_or_null() {
     let (server, c) = start();
     for (total_time, expected) in [
         (json!(0.034), Some(0.034)),
@@ -48,7 +48,7 @@ fn proxy_results_flat_or_nested_under_data() {
 }
 
 #[test]
-fn buffer_bodies_and_parsed_json_bodies() {
+fn buffer_bodies_decode_to_bytes_and_json_bodies_to_values() {
     let (server, c) = start();
     server.push_fault(Fault::json(200, &json!({"status": 200, "headers": [], "data": {"type": "Buffer", "data": [137, 80, 78, 71]}})));
     let page = c
@@ -78,7 +78,7 @@ fn buffer_bodies_and_parsed_json_bodies() {
 }
 
 #[test]
-fn header_shapes_per_hop_flat_or_string() {
+fn headers_decode_per_hop_flat_or_as_a_raw_string() {
     let (server, c) = start();
     server.push_fault(Fault::json(200, &json!({"status": 200, "data": "", "headers": [
         {"result": {"version": "HTTP/1.1", "code": 301, "reason": "Moved Permanently"}, "location": "https://e.com/final", "content-length": "0"},
@@ -120,7 +120,7 @@ fn header_shapes_per_hop_flat_or_string() {
 }
 
 #[test]
-fn auto_meta_session_and_open_values() {
+fn auto_decodes_its_ladder_session_and_unknown_values() {
     let server = server_with(
         Fault::json(200, &json!({"status": 200, "headers": [], "data": "<html>Add to cart</html>",
             "meta": {"rung": "quantum", "solved": true, "attempts": 3, "credits": 17, "exitClass": "premium", "trace": "x"},
