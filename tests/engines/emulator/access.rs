@@ -170,24 +170,19 @@ fn auto_answers_with_and_without_the_trailing_slash() {
 #[test]
 fn a_query_string_does_not_change_the_route() {
     let server = MockServer::start();
-    ok(
-        &server,
-        "/api/single/?trace=1",
-        &minimal(SINGLE, "https://example.com"),
-    );
+    let body = minimal(SINGLE, "https://example.com");
+    ok(&server, "/api/single/?trace=1", &body);
 }
 
 #[test]
 fn unknown_paths_are_404() {
     let server = MockServer::start();
-    for path in [
-        "/api/single",
-        "/api/proxy",
-        "/api/browser",
-        "/api/v2/single/",
-        "/api/auto//",
-        "/",
-    ] {
+    // Each engine path without its trailing slash, and paths FourA does not serve at all.
+    let unslashed = [SINGLE, PROXY, BROWSER].map(|path| path.trim_end_matches('/'));
+    for path in unslashed
+        .into_iter()
+        .chain(["/api/v2/single/", "/api/auto//", "/"])
+    {
         let reply = post(&server, path, &minimal(SINGLE, "https://example.com"));
         assert_eq!(reply.status, 404, "{path}");
         assert!(reply.header("x-foura-request-id").is_some());
@@ -528,16 +523,7 @@ fn refusals_are_not_taken_by_bad_keys_the_tasks_api_or_public_endpoints() {
     );
     assert_eq!(server.pending_refusals(), 1);
     // It answers before the body is read.
-    let reply = send(
-        &server,
-        "POST",
-        SINGLE,
-        &[
-            ("X-API-Key", MockServer::ENGINE_KEY),
-            ("Content-Type", "application/json"),
-        ],
-        b"{broken",
-    );
+    let reply = post_bytes(&server, SINGLE, b"{broken");
     assert_eq!(reply.status, 429);
     assert_eq!(server.pending_refusals(), 0);
 }
@@ -563,16 +549,8 @@ fn a_queued_fault_answers_before_a_refusal() {
 #[test]
 fn faults_still_work_on_every_path() {
     let server = MockServer::start();
-    for path in [
-        "/api/single/",
-        "/api/proxy/",
-        "/api/browser/",
-        "/api/auto",
-        "/api/auto/",
-        "/api/profiles",
-        "/api/v1/status",
-        "/nowhere",
-    ] {
+    let others = ["/api/profiles", "/api/v1/status", "/nowhere"];
+    for path in ENGINES.into_iter().chain(others) {
         server.push_fault(
             Fault::json(200, &json!({"scripted": path})).header("X-FourA-Credits", "7"),
         );

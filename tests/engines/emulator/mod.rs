@@ -104,6 +104,20 @@ fn post_with_key(server: &MockServer, path: &str, key: &str, body: &Value) -> Re
     )
 }
 
+/// POSTs raw bytes, sent as JSON, to an engine with [`MockServer::ENGINE_KEY`].
+fn post_bytes(server: &MockServer, path: &str, body: &[u8]) -> Reply {
+    send(
+        server,
+        "POST",
+        path,
+        &[
+            ("X-API-Key", MockServer::ENGINE_KEY),
+            ("Content-Type", "application/json"),
+        ],
+        body,
+    )
+}
+
 /// POSTs a JSON body to an engine with [`MockServer::ENGINE_KEY`].
 fn post(server: &MockServer, path: &str, body: &Value) -> Reply {
     post_with_key(server, path, MockServer::ENGINE_KEY, body)

@@ -492,16 +492,7 @@ fn hostile_bodies_get_an_answer_and_leave_the_server_up() {
     ];
     for path in [SINGLE, PROXY, BROWSER, AUTO] {
         for body in &bodies {
-            let reply = send(
-                &server,
-                "POST",
-                path,
-                &[
-                    ("X-API-Key", MockServer::ENGINE_KEY),
-                    ("Content-Type", "application/json"),
-                ],
-                body,
-            );
+            let reply = post_bytes(&server, path, body);
             assert!(
                 reply.status == 200 || reply.status == 400,
                 "{path} {}",
