@@ -26,6 +26,14 @@ fn client(server: &MockServer) -> Client {
     builder(server).build().unwrap()
 }
 
+/// A fresh emulator that gives `refusal` once, on `engine`, and a client that retries once.
+fn refusing_once(engine: Option<Engine>, refusal: Refusal) -> (MockServer, Client) {
+    let server = MockServer::start();
+    server.refuse_next(1, engine, refusal);
+    let client = builder(&server).max_retries(1).build().unwrap();
+    (server, client)
+}
+
 /// A proxy request for a plain GET of `url`.
 fn proxy_get(url: &str) -> ProxyRequest {
     ProxyRequest::new(SingleRequest::get(url))
@@ -60,6 +68,16 @@ fn assert_engine_call(r: &ReceivedRequest, path: &str) {
 fn assert_one_engine_call(server: &MockServer, path: &str) {
     assert_eq!(server.request_count(), 1);
     assert_engine_call(&last(server), path);
+}
+
+/// The emulator received exactly one request, a GET of `path` with no credential at all.
+#[track_caller]
+fn assert_one_keyless_get(server: &MockServer, path: &str) {
+    assert_eq!(server.request_count(), 1);
+    let r = last(server);
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("GET", path));
+    assert_eq!(r.header("x-api-key"), None);
+    assert_eq!(r.header("authorization"), None);
 }
 
 /// An engine failure: FourA answered, its engine did not deliver. `target_status` is `None`

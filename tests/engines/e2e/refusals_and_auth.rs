@@ -206,9 +206,7 @@ fn a_premium_exit_class_on_a_plan_without_premium_is_plan_limit_premium_403() {
 
 #[test]
 fn a_backend_outage_is_retried_and_the_retry_delivers() {
-    let server = MockServer::start();
-    let client = builder(&server).max_retries(1).build().unwrap();
-    server.refuse_next(1, Some(Engine::Single), Refusal::BackendUnavailable);
+    let (server, client) = refusing_once(Some(Engine::Single), Refusal::BackendUnavailable);
     let page = client.single(&SingleRequest::get(PAGE)).unwrap();
     assert_eq!(page.status, 200);
     assert_eq!(page.meta().attempts, 2);
@@ -274,9 +272,7 @@ fn every_plan_limit_is_a_plan_limit_whatever_its_status() {
 
 #[test]
 fn at_capacity_is_retried_after_the_wait_foura_asks_for() {
-    let server = MockServer::start();
-    let client = builder(&server).max_retries(1).build().unwrap();
-    server.refuse_next(1, Some(Engine::Proxy), Refusal::AtCapacity);
+    let (server, client) = refusing_once(Some(Engine::Proxy), Refusal::AtCapacity);
     let started = std::time::Instant::now();
     let page = client.proxy(&proxy_get(PAGE)).unwrap();
     let waited = started.elapsed();
@@ -386,14 +382,7 @@ fn the_profile_catalogue_is_fetched_without_a_key() {
         .expect("kept as sent");
     assert!(profiles.iter().any(|p| p["id"] == "chrome-147-windows"));
 
-    assert_eq!(server.request_count(), 1);
-    let r = last(&server);
-    assert_eq!(
-        (r.method.as_str(), r.path.as_str()),
-        ("GET", "/api/profiles")
-    );
-    assert_eq!(r.header("x-api-key"), None);
-    assert_eq!(r.header("authorization"), None);
+    assert_one_keyless_get(&server, "/api/profiles");
 }
 
 #[test]
@@ -410,12 +399,5 @@ fn the_service_status_is_fetched_without_a_key() {
     assert!(status.active_incidents.is_empty());
     assert_eq!(status.recent_incidents[0]["service_slug"], "api");
 
-    assert_eq!(server.request_count(), 1);
-    let r = last(&server);
-    assert_eq!(
-        (r.method.as_str(), r.path.as_str()),
-        ("GET", "/api/v1/status")
-    );
-    assert_eq!(r.header("x-api-key"), None);
-    assert_eq!(r.header("authorization"), None);
+    assert_one_keyless_get(&server, "/api/v1/status");
 }
