@@ -26,7 +26,16 @@ fn client(server: &MockServer) -> Client {
     builder(server).build().unwrap()
 }
 
-/// A fresh emulator that gives `refusal` once, on `engine`, and a client that retries once.
+/// A fresh emulator that gives `refusal` once, on `engine` (any engine for `None`), and a
+/// client for it.
+fn refusing(engine: Option<Engine>, refusal: Refusal) -> (MockServer, Client) {
+    let server = MockServer::start();
+    server.refuse_next(1, engine, refusal);
+    let client = client(&server);
+    (server, client)
+}
+
+/// As [`refusing`], with a client that retries once.
 fn refusing_once(engine: Option<Engine>, refusal: Refusal) -> (MockServer, Client) {
     let server = MockServer::start();
     server.refuse_next(1, engine, refusal);

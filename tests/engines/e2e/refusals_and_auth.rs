@@ -4,8 +4,7 @@ use super::*;
 
 #[test]
 fn a_rate_limit_exposes_service_wait_current_and_limits() {
-    let (server, client) = start();
-    server.refuse_next(1, Some(Engine::Single), Refusal::RateLimited);
+    let (server, client) = refusing(Some(Engine::Single), Refusal::RateLimited);
     let err = client.single(&SingleRequest::get(PAGE)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(err.status(), Some(429));
@@ -47,11 +46,8 @@ fn a_rate_limit_exposes_service_wait_current_and_limits() {
 
 #[test]
 fn at_capacity_is_its_own_kind_with_its_wait_and_figures() {
-    let server = MockServer::start();
-    server.refuse_next(1, Some(Engine::Browser), Refusal::AtCapacity);
-    let err = client(&server)
-        .browser(&BrowserRequest::new(PAGE))
-        .unwrap_err();
+    let (server, client) = refusing(Some(Engine::Browser), Refusal::AtCapacity);
+    let err = client.browser(&BrowserRequest::new(PAGE)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AtCapacity);
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.message(), Some("Service at capacity"));
@@ -104,11 +100,8 @@ fn a_disabled_service_is_service_disabled_not_at_capacity() {
 
 #[test]
 fn an_unreachable_backend_is_a_server_error() {
-    let server = MockServer::start();
-    server.refuse_next(1, None, Refusal::BackendUnavailable);
-    let err = client(&server)
-        .single(&SingleRequest::get(PAGE))
-        .unwrap_err();
+    let (server, client) = refusing(None, Refusal::BackendUnavailable);
+    let err = client.single(&SingleRequest::get(PAGE)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError);
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.message(), Some("Backend service unavailable"));
@@ -143,11 +136,8 @@ fn exhausted_credits_are_a_plan_limit_with_a_wait_and_a_reset_time() {
 
 #[test]
 fn spent_bandwidth_is_a_plan_limit_named_by_the_header_alone() {
-    let server = MockServer::start();
-    server.refuse_next(1, None, Refusal::PlanLimit("plan_limit_bandwidth".into()));
-    let err = client(&server)
-        .single(&SingleRequest::get(PAGE))
-        .unwrap_err();
+    let (server, client) = refusing(None, Refusal::PlanLimit("plan_limit_bandwidth".into()));
+    let err = client.single(&SingleRequest::get(PAGE)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PlanLimit);
     assert_eq!(err.plan_limit(), Some("bandwidth"));
     assert_eq!(err.status(), Some(429));
