@@ -48,6 +48,14 @@ fn proxy_get(url: &str) -> ProxyRequest {
     ProxyRequest::new(SingleRequest::get(url))
 }
 
+/// A client for `server` that sends `key`.
+fn client_with_key(server: &MockServer, key: &str) -> Client {
+    builder(server)
+        .api_key(ApiKey::new(key).unwrap())
+        .build()
+        .unwrap()
+}
+
 /// A fresh emulator and a client for it.
 fn start() -> (MockServer, Client) {
     let server = MockServer::start();

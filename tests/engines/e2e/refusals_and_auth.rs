@@ -6,8 +6,10 @@ use super::*;
 fn a_rate_limit_exposes_service_wait_current_and_limits() {
     let (server, client) = refusing(Some(Engine::Single), Refusal::RateLimited);
     let err = client.single(&SingleRequest::get(PAGE)).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::RateLimited);
-    assert_eq!(err.status(), Some(429));
+    assert_eq!(
+        (err.kind(), err.status()),
+        (ErrorKind::RateLimited, Some(429))
+    );
     assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
     let limit = err.rate_limit().expect("the rate-limit figures");
     assert_eq!(limit.service.as_deref(), Some("single"));
@@ -48,8 +50,10 @@ fn a_rate_limit_exposes_service_wait_current_and_limits() {
 fn at_capacity_is_its_own_kind_with_its_wait_and_figures() {
     let (server, client) = refusing(Some(Engine::Browser), Refusal::AtCapacity);
     let err = client.browser(&BrowserRequest::new(PAGE)).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::AtCapacity);
-    assert_eq!(err.status(), Some(503));
+    assert_eq!(
+        (err.kind(), err.status()),
+        (ErrorKind::AtCapacity, Some(503))
+    );
     assert_eq!(err.message(), Some("Service at capacity"));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
     let limit = err.rate_limit().unwrap();
@@ -102,8 +106,10 @@ fn a_disabled_service_is_service_disabled_not_at_capacity() {
 fn an_unreachable_backend_is_a_server_error() {
     let (server, client) = refusing(None, Refusal::BackendUnavailable);
     let err = client.single(&SingleRequest::get(PAGE)).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::ServerError);
-    assert_eq!(err.status(), Some(503));
+    assert_eq!(
+        (err.kind(), err.status()),
+        (ErrorKind::ServerError, Some(503))
+    );
     assert_eq!(err.message(), Some("Backend service unavailable"));
     assert_eq!(err.body().unwrap()["backend_status"], 503);
     assert!(err.is_retryable());
@@ -324,13 +330,12 @@ fn every_engine_sends_x_api_key_and_never_authorization() {
 fn an_unknown_key_is_unauthorized_with_a_hint_about_x_api_key() {
     let server = MockServer::start();
     let unknown = "pk_live_unknown00000000000000000";
-    let client = builder(&server)
-        .api_key(ApiKey::new(unknown).unwrap())
-        .build()
-        .unwrap();
+    let client = client_with_key(&server, unknown);
     let err = client.single(&SingleRequest::get(PAGE)).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unauthorized);
-    assert_eq!(err.status(), Some(401));
+    assert_eq!(
+        (err.kind(), err.status()),
+        (ErrorKind::Unauthorized, Some(401))
+    );
     assert_eq!(err.message(), Some("Invalid API key"));
     assert!(err.hint().unwrap().contains("X-API-Key"), "{err}");
     assert!(err.to_string().contains("X-API-Key"), "{err}");
@@ -347,13 +352,12 @@ fn an_unknown_key_is_unauthorized_with_a_hint_about_x_api_key() {
 #[test]
 fn a_disabled_key_is_unauthorized_on_the_engines() {
     let server = MockServer::start();
-    let client = builder(&server)
-        .api_key(ApiKey::new(MockServer::DISABLED_KEY).unwrap())
-        .build()
-        .unwrap();
+    let client = client_with_key(&server, MockServer::DISABLED_KEY);
     let err = client.auto(&AutoRequest::new(PAGE)).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unauthorized);
-    assert_eq!(err.status(), Some(401));
+    assert_eq!(
+        (err.kind(), err.status()),
+        (ErrorKind::Unauthorized, Some(401))
+    );
     assert_eq!(err.message(), Some("Invalid API key"));
     assert_eq!(server.request_count(), 1);
     assert_eq!(
