@@ -6,11 +6,11 @@ use super::*;
 fn a_rate_limit_exposes_service_wait_current_and_limits() {
     let (server, client) = refusing(Some(Engine::Single), Refusal::RateLimited);
     let err = client.single(&SingleRequest::get(PAGE)).unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
     assert_eq!(
         (err.kind(), err.status()),
         (ErrorKind::RateLimited, Some(429))
     );
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
     let limit = err.rate_limit().expect("the rate-limit figures");
     assert_eq!(limit.service.as_deref(), Some("single"));
     assert_eq!(limit.concurrency, Some(12));
