@@ -147,6 +147,17 @@ fn assert_invalid(server: &MockServer, path: &str, body: &Value) {
     assert!(reply.credits().is_none());
 }
 
+/// The header hops of an engine answer, which must number `count`.
+#[track_caller]
+fn hops_of(json: &Value, count: usize) -> &[Value] {
+    let hops = json["headers"]
+        .as_array()
+        .expect("headers as an array of hops");
+    assert_eq!(hops.len(), count, "{json}");
+    hops
+}
+
+/// The single engine's body for a GET of the URL in `json`.
 fn get(json: &Value) -> Value {
     json!({ "method": "GET", "url": json })
 }
