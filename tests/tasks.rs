@@ -8,7 +8,7 @@ use serde_json::json;
 
 mod support;
 
-use support::server_with;
+use support::{builder_at, server_with};
 
 #[test]
 fn submit_sends_exactly_the_seed_curl_request() {
@@ -251,11 +251,8 @@ fn html_with_status_200_is_a_decode_error_with_a_snippet() {
 #[test]
 fn user_agent_names_the_crate_and_the_suffix() {
     let server = MockServer::start();
-    let client = foura::Client::builder()
-        .api_key(foura::ApiKey::new(MockServer::TEST_KEY).unwrap())
-        .base_url(format!("{}/api/v1", server.url()))
+    let client = builder_at(format!("{}/api/v1", server.url()), MockServer::TEST_KEY)
         .user_agent_suffix("my-tool/1.0")
-        .proxy(None)
         .build()
         .unwrap();
     client

@@ -385,10 +385,7 @@ fn the_attempt_hook_sees_an_engine_failure_as_a_failure() {
     let server = MockServer::start();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
-    let c = Client::builder()
-        .api_key(ApiKey::new(MockServer::ENGINE_KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
+    let c = engines_builder(&server)
         .on_attempt(move |a| log.lock().unwrap().push((a.status, a.error)))
         .build()
         .unwrap();

@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use foura::mock::{Fault, MockServer};
 use foura::{
-    ApiKey, AutoRequest, BrowserRequest, Client, Content, Cookie, ErrorKind, ExitClass,
-    ProxyRequest, Rung, SingleRequest, Validate,
+    AutoRequest, BrowserRequest, Client, Content, Cookie, ErrorKind, ExitClass, ProxyRequest, Rung,
+    SingleRequest, Validate,
 };
 use serde_json::{Value, json};
 
-use crate::support::{engines_builder, sent, server_with};
+use crate::support::{builder_at, engines_builder, sent, server_with};
 
 fn client(server: &MockServer) -> Client {
     engines_builder(server)

@@ -161,11 +161,8 @@ fn auto_goes_to_api_auto_by_default_and_to_a_configured_path() {
         }),
     );
 
-    let slash = Client::builder()
-        .api_key(ApiKey::new(MockServer::ENGINE_KEY).unwrap())
-        .base_url(format!("{}/api", server.url()))
+    let slash = builder_at(format!("{}/api", server.url()), MockServer::ENGINE_KEY)
         .auto_path("/api/auto/")
-        .proxy(None)
         .build()
         .unwrap();
     server.push_fault(Fault::status(200, body));
