@@ -6,16 +6,17 @@ use std::time::Duration;
 
 use foura::mock::{Engine, Fault, MockServer, Refusal};
 use foura::{
-    ApiKey, BatchItem, CancelToken, Client, ErrorKind, SingleRequest, StopReason, Task,
+    BatchItem, CancelToken, Client, ErrorKind, SingleRequest, StopReason, Summary, Task,
     TaskRequest, TaskType,
 };
 use serde_json::json;
 
+mod support;
+
+use support::{builder_for, server_with, tasks_builder};
+
 fn client(server: &MockServer, key: &str, retries: u32) -> Client {
-    Client::builder()
-        .api_key(ApiKey::new(key).unwrap())
-        .base_url(server.url())
-        .proxy(None)
+    builder_for(server, key)
         .timeout(Duration::from_secs(10))
         .max_retries(retries)
         .build()
@@ -24,6 +25,16 @@ fn client(server: &MockServer, key: &str, retries: u32) -> Client {
 
 fn task(i: usize) -> TaskRequest {
     TaskRequest::new(format!("https://example.com/{i}"), TaskType::Single)
+}
+
+/// `inputs`, counting in `pulled` how many the batch has read.
+fn counted<'a, T>(
+    pulled: &'a AtomicUsize,
+    inputs: impl Iterator<Item = T> + 'a,
+) -> impl Iterator<Item = T> + 'a {
+    inputs.inspect(move |_| {
+        pulled.fetch_add(1, Ordering::SeqCst);
+    })
 }
 
 /// Worker threads that ran a `Probe` and have not exited yet.
@@ -141,8 +152,7 @@ fn each_input_gets_its_own_result() {
 
 #[test]
 fn progress_reports_every_finished_input() {
-    let server = MockServer::start();
-    server.push_fault(Fault::status(502, "bad gateway"));
+    let server = server_with(Fault::status(502, "bad gateway"));
     let c = client(&server, MockServer::ENGINE_KEY, 0);
     let mut seen = Vec::new();
     let inputs: Vec<SingleRequest> = (0..10)
@@ -247,10 +257,10 @@ fn the_credit_budget_stops_the_batch_at_the_right_place() {
     let server = MockServer::start();
     let c = client(&server, MockServer::ENGINE_KEY, 0);
     let pulled = AtomicUsize::new(0);
-    let inputs = (0..100).map(|i| {
-        pulled.fetch_add(1, Ordering::SeqCst);
-        SingleRequest::get(format!("https://example.com/{i}"))
-    });
+    let inputs = counted(
+        &pulled,
+        (0..100).map(|i| SingleRequest::get(format!("https://example.com/{i}"))),
+    );
     // Single costs 2 credits in the emulator: the 10th result reaches 20.
     let batch = c.batch(inputs).concurrency(1).credit_budget(20.0).run();
     assert_eq!(batch.results.len(), 10);
@@ -299,10 +309,7 @@ fn a_million_lazy_inputs_cancelled_after_a_thousand_stay_lazy_and_leave_no_threa
     let server = MockServer::start();
     let c = client(&server, MockServer::TEST_KEY, 0);
     let pulled = AtomicUsize::new(0);
-    let inputs = (0..1_000_000).map(|i| {
-        pulled.fetch_add(1, Ordering::SeqCst);
-        Probe(task(i))
-    });
+    let inputs = counted(&pulled, (0..1_000_000).map(|i| Probe(task(i))));
     let cancel = CancelToken::new();
     let mut results = 0;
     let summary = c
@@ -422,21 +429,17 @@ fn a_panicking_item_panics_the_caller_instead_of_hanging() {
 
 #[test]
 fn a_huge_wait_pauses_the_batch_no_longer_than_max_retry_wait() {
-    let server = MockServer::start();
-    let c = Client::builder()
-        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
-        .max_retry_wait(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    server.push_fault(
+    let server = server_with(
         Fault::json(
             429,
             &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "retryAfter": 3600}}),
         )
         .header("Retry-After", "18446744073709551615"),
     );
+    let c = tasks_builder(&server)
+        .max_retry_wait(Duration::from_millis(300))
+        .build()
+        .unwrap();
     let started = std::time::Instant::now();
     let batch = c.batch((0..3).map(task)).concurrency(1).run();
     assert_eq!(batch.results.len(), 3);
@@ -452,21 +455,25 @@ fn a_huge_wait_pauses_the_batch_no_longer_than_max_retry_wait() {
     );
 }
 
-#[test]
-fn a_stop_after_every_input_started_reports_nothing_unstarted() {
+/// Runs `inputs` one at a time and cancels the batch as the third (#2) finishes.
+fn cancel_after_the_third(inputs: impl Iterator<Item = TaskRequest>) -> Summary {
     let server = MockServer::start();
     let c = client(&server, MockServer::TEST_KEY, 0);
     let cancel = CancelToken::new();
     let stopper = cancel.clone();
-    let summary = c
-        .batch((0..3).map(task))
+    c.batch(inputs)
         .concurrency(1)
         .cancel_token(cancel)
         .for_each(|index, _| {
             if index == 2 {
                 stopper.cancel();
             }
-        });
+        })
+}
+
+#[test]
+fn a_stop_after_every_input_started_reports_nothing_unstarted() {
+    let summary = cancel_after_the_third((0..3).map(task));
     assert_eq!(summary.done, 3);
     assert_eq!((summary.stopped, summary.not_started_from), (None, None));
 }
@@ -474,19 +481,7 @@ fn a_stop_after_every_input_started_reports_nothing_unstarted() {
 #[test]
 fn a_stop_after_the_last_input_of_unknown_length_is_reported_as_documented() {
     // The batch does not read on to learn that the input has ended (reading might block).
-    let server = MockServer::start();
-    let c = client(&server, MockServer::TEST_KEY, 0);
-    let cancel = CancelToken::new();
-    let stopper = cancel.clone();
-    let summary = c
-        .batch((0..3).filter(|_| true).map(task))
-        .concurrency(1)
-        .cancel_token(cancel)
-        .for_each(|index, _| {
-            if index == 2 {
-                stopper.cancel();
-            }
-        });
+    let summary = cancel_after_the_third((0..3).filter(|_| true).map(task));
     assert_eq!(summary.done, 3);
     assert_eq!(summary.stopped, Some(StopReason::Cancelled));
     assert_eq!(
@@ -497,7 +492,7 @@ fn a_stop_after_the_last_input_of_unknown_length_is_reported_as_documented() {
 }
 
 #[test]
-fn concurrency_is_capped() {
+fn concurrency_above_max_concurrency_is_capped_at_it() {
     let server = MockServer::start();
     let c = client(&server, MockServer::TEST_KEY, 0);
     let mut highest = 0;

@@ -4,6 +4,10 @@ use foura::mock::{Fault, MockServer};
 use foura::{ApiKey, Client, ErrorKind, TaskRequest, TaskType};
 use serde_json::json;
 
+mod support;
+
+use support::{builder_for, engines_builder, submit_example};
+
 const KEY: &str = MockServer::TEST_KEY;
 /// The part of the key after its prefix: what must never appear.
 fn secret_part() -> &'static str {
@@ -21,6 +25,18 @@ fn assert_clean(what: &str, text: &str) {
             "{what} contains a fragment of the key ({fragment}): {text}"
         );
     }
+}
+
+/// A fresh emulator and its own client.
+fn start() -> (MockServer, Client) {
+    let server = MockServer::start();
+    let client = server.client();
+    (server, client)
+}
+
+/// A client that makes one attempt per call, so each answer reaches the caller as it is.
+fn single_shot(server: &MockServer) -> Client {
+    builder_for(server, KEY).max_retries(0).build().unwrap()
 }
 
 #[test]
@@ -56,13 +72,7 @@ fn client_and_builder_debug_show_settings_not_the_key() {
 #[test]
 fn every_error_the_tests_can_provoke_is_free_of_the_key() {
     let server = MockServer::start();
-    let client = Client::builder()
-        .api_key(ApiKey::new(KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let client = single_shot(&server);
     let mut errors = vec![
         ApiKey::new(format!("{KEY} extra")).unwrap_err(),
         ApiKey::new(format!("{KEY}\u{1}")).unwrap_err(),
@@ -88,11 +98,7 @@ fn every_error_the_tests_can_provoke_is_free_of_the_key() {
     ];
     for fault in faults {
         server.push_fault(fault);
-        errors.push(
-            client
-                .submit("https://example.com", TaskType::Single)
-                .unwrap_err(),
-        );
+        errors.push(submit_example(&client).unwrap_err());
     }
     for err in &errors {
         assert_clean("Error", &format!("{err} {err:?} {err:#?} {:?}", err.kind()));
@@ -101,17 +107,14 @@ fn every_error_the_tests_can_provoke_is_free_of_the_key() {
 
 #[test]
 fn a_server_that_echoes_the_key_cannot_make_an_error_print_it() {
-    let server = MockServer::start();
-    let client = server.client();
+    let (server, client) = start();
     // A proxy error page or a chatty server that quotes the request's headers back.
     let echo = format!("Authorization: Bearer {KEY} was rejected");
     server.push_fault(Fault::json(
         401,
         &json!({"error": {"message": echo, "code": KEY}, "echo": [KEY]}),
     ));
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert_clean(
         "echoed JSON error",
@@ -122,15 +125,11 @@ fn a_server_that_echoes_the_key_cannot_make_an_error_print_it() {
         502,
         format!("<html><pre>{echo}</pre></html>"),
     ));
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_clean("echoed HTML error", &format!("{err} {err:?}"));
 
     server.push_fault(Fault::status(200, format!("<p>{echo}</p>")));
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert_clean("echoed decode error", &format!("{err} {err:?}"));
 
@@ -138,16 +137,13 @@ fn a_server_that_echoes_the_key_cannot_make_an_error_print_it() {
         302,
         &format!("https://elsewhere.example/?k={KEY}"),
     ));
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_clean("echoed redirect", &format!("{err} {err:?}"));
 }
 
 #[test]
 fn task_and_request_debug_are_free_of_the_key() {
-    let server = MockServer::start();
-    let client = server.client();
+    let (server, client) = start();
     let request = TaskRequest::new("https://example.com", TaskType::Browser).wait_for("#main");
     let task = client.create_task(&request).unwrap();
     assert_clean("Task", &format!("{task:?} {request:?}"));
@@ -161,11 +157,8 @@ fn task_and_request_debug_are_free_of_the_key() {
 
 #[test]
 fn the_key_is_never_in_the_url() {
-    let server = MockServer::start();
-    let client = server.client();
-    client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    let (server, client) = start();
+    submit_example(&client).unwrap();
     client.list_tasks().unwrap();
     for request in server.requests() {
         assert_clean("request target", &request.path);
@@ -192,10 +185,7 @@ fn engine_requests_responses_errors_and_hook_data_are_free_of_the_key() {
     let server = MockServer::start();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
-    let client = Client::builder()
-        .api_key(ApiKey::new(engine_key).unwrap())
-        .base_url(server.url())
-        .proxy(None)
+    let client = builder_for(&server, engine_key)
         .max_retries(1)
         .on_attempt(move |a| log.lock().unwrap().push(format!("{a:?}")))
         .build()
@@ -242,12 +232,7 @@ fn the_engine_key_never_follows_a_redirect() {
     // ureq would forward X-API-Key to any host a redirect names; the client follows none.
     let server = MockServer::start();
     let elsewhere = MockServer::start();
-    let client = Client::builder()
-        .api_key(ApiKey::new(MockServer::ENGINE_KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
-        .build()
-        .unwrap();
+    let client = engines_builder(&server).build().unwrap();
     for status in [301, 302, 307, 308] {
         server.push_fault(Fault::redirect(
             status,
@@ -265,11 +250,8 @@ fn the_engine_key_never_follows_a_redirect() {
 
 #[test]
 fn each_api_gets_only_its_own_credential_header() {
-    let server = MockServer::start();
-    let client = server.client();
-    client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    let (server, client) = start();
+    submit_example(&client).unwrap();
     client
         .single(&foura::SingleRequest::get("https://example.com/"))
         .unwrap();
@@ -292,13 +274,7 @@ fn each_api_gets_only_its_own_credential_header() {
 #[test]
 fn no_fragment_of_the_key_survives_a_cut_short_message() {
     let server = MockServer::start();
-    let client = Client::builder()
-        .api_key(ApiKey::new(KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let client = single_shot(&server);
     // Place the key across every cut: messages (500), HTML snippets (160), decode snippets
     // (120), redirect locations (200); and as a JSON object key.
     for pad in [480, 490, 495, 150, 155, 110, 115, 190, 195] {
@@ -319,9 +295,7 @@ fn no_fragment_of_the_key_survives_a_cut_short_message() {
         ];
         for fault in faults {
             server.push_fault(fault);
-            let err = client
-                .submit("https://example.com", TaskType::Single)
-                .unwrap_err();
+            let err = submit_example(&client).unwrap_err();
             assert_clean(
                 "a cut-short error",
                 &format!("{err} {err:?} {:?} {:?}", err.message(), err.body()),

@@ -6,6 +6,10 @@ use foura::mock::{Fault, MockServer};
 use foura::{ErrorKind, TaskRequest, TaskStatus, TaskType};
 use serde_json::json;
 
+mod support;
+
+use support::{builder_at, server_with};
+
 #[test]
 fn submit_sends_exactly_the_seed_curl_request() {
     let server = MockServer::start();
@@ -57,12 +61,8 @@ fn submit_sends_exactly_the_seed_curl_request() {
 fn result_carries_the_request_id_the_server_sent() {
     let server = MockServer::start();
     let client = server.client();
-    let first = client
-        .submit("https://example.com/a", TaskType::Single)
-        .unwrap();
-    let second = client
-        .submit("https://example.com/b", TaskType::Single)
-        .unwrap();
+    let [first, second] = ["https://example.com/a", "https://example.com/b"]
+        .map(|url| client.submit(url, TaskType::Single).unwrap());
     let first_id = first.request_id().unwrap();
     assert_eq!(first_id.len(), 36, "{first_id}");
     assert_ne!(first.request_id(), second.request_id());
@@ -193,8 +193,7 @@ fn list_tasks_reads_every_envelope_shape() {
 
 #[test]
 fn unknown_fields_and_statuses_decode() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         200,
         &json!({
             "id": "task_9", "status": "queued", "type": "crawler", "statusCode": null,
@@ -220,8 +219,7 @@ fn unknown_fields_and_statuses_decode() {
 
 #[test]
 fn a_task_without_an_id_is_a_decode_error_with_the_request_id() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(200, &json!({"status": "completed"})));
+    let server = server_with(Fault::json(200, &json!({"status": "completed"})));
     let err = server
         .client()
         .submit("https://example.com", TaskType::Single)
@@ -233,8 +231,7 @@ fn a_task_without_an_id_is_a_decode_error_with_the_request_id() {
 
 #[test]
 fn html_with_status_200_is_a_decode_error_with_a_snippet() {
-    let server = MockServer::start();
-    server.push_fault(
+    let server = server_with(
         Fault::status(
             200,
             "<html><body><h1>Please enable cookies</h1></body></html>",
@@ -254,11 +251,8 @@ fn html_with_status_200_is_a_decode_error_with_a_snippet() {
 #[test]
 fn user_agent_names_the_crate_and_the_suffix() {
     let server = MockServer::start();
-    let client = foura::Client::builder()
-        .api_key(foura::ApiKey::new(MockServer::TEST_KEY).unwrap())
-        .base_url(format!("{}/api/v1", server.url()))
+    let client = builder_at(format!("{}/api/v1", server.url()), MockServer::TEST_KEY)
         .user_agent_suffix("my-tool/1.0")
-        .proxy(None)
         .build()
         .unwrap();
     client

@@ -1,23 +1,20 @@
 //! What happens on the wire: redirects, cleartext, timeouts, body limits, broken connections.
 
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use foura::mock::{Fault, MockServer};
 use foura::{ApiKey, Client, ErrorKind, TaskRequest, TaskType};
+
+use crate::support::{builder_at, server_with, submit_example, tasks_builder};
 
 fn key() -> ApiKey {
     ApiKey::new(MockServer::TEST_KEY).unwrap()
 }
 
 fn client_with(server: &MockServer, timeout: Duration) -> Client {
-    Client::builder()
-        .api_key(key())
-        .base_url(server.url())
-        .proxy(None)
-        .timeout(timeout)
-        .build()
-        .unwrap()
+    tasks_builder(server).timeout(timeout).build().unwrap()
 }
 
 #[test]
@@ -29,10 +26,7 @@ fn a_redirect_is_not_followed_and_its_target_receives_nothing() {
             status,
             &format!("{}/api/v1/tasks", elsewhere.url()),
         ));
-        let err = server
-            .client()
-            .submit("https://example.com", TaskType::Single)
-            .unwrap_err();
+        let err = submit_example(&server.client()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::UnexpectedRedirect, "{status}");
         assert_eq!(err.status(), Some(status));
         assert!(
@@ -78,13 +72,10 @@ fn plain_http_to_a_non_loopback_host_is_refused_before_connecting() {
 
 #[test]
 fn a_stalled_server_hits_the_timeout_on_time() {
-    let server = MockServer::start();
-    server.push_fault(Fault::stall());
+    let server = server_with(Fault::stall());
     let client = client_with(&server, Duration::from_millis(800));
     let started = Instant::now();
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     let took = started.elapsed();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(err.is_retryable());
@@ -98,13 +89,10 @@ fn a_stalled_server_hits_the_timeout_on_time() {
 
 #[test]
 fn a_server_that_withholds_the_body_hits_the_timeout_on_time() {
-    let server = MockServer::start();
-    server.push_fault(Fault::withhold_body(200, 10_000, r#"{"id":"task_1","sta"#));
+    let server = server_with(Fault::withhold_body(200, 10_000, r#"{"id":"task_1","sta"#));
     let client = client_with(&server, Duration::from_millis(800));
     let started = Instant::now();
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     let took = started.elapsed();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(took < Duration::from_millis(2800), "overshot: {took:?}");
@@ -137,53 +125,38 @@ fn a_per_call_timeout_bounds_the_call() {
 
 #[test]
 fn a_delay_inside_the_timeout_succeeds() {
-    let server = MockServer::start();
-    server.push_fault(Fault::delay(Duration::from_millis(200)));
-    let task = client_with(&server, Duration::from_secs(5))
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    let server = server_with(Fault::delay(Duration::from_millis(200)));
+    let task = submit_example(&client_with(&server, Duration::from_secs(5))).unwrap();
     assert_eq!(task.status, foura::TaskStatus::Completed);
 }
 
 #[test]
-fn the_body_limit_holds() {
+fn a_body_over_max_response_bytes_is_body_too_large_and_one_under_is_read_whole() {
     let server = MockServer::start();
     let big = format!(
         r#"{{"id":"task_1","status":"completed","content":"{}"}}"#,
         "a".repeat(100_000)
     );
     server.push_fault(Fault::status(200, big.clone()));
-    let small = Client::builder()
-        .api_key(key())
-        .base_url(server.url())
-        .proxy(None)
+    let small = tasks_builder(&server)
         .max_response_bytes(10_000)
         .build()
         .unwrap();
-    let err = small
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&small).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BodyTooLarge, "{err}");
     assert!(err.to_string().contains("10000"), "{err}");
     assert!(err.to_string().contains("max_response_bytes"), "{err}");
 
     // The same body under a limit that fits is read whole.
     server.push_fault(Fault::status(200, big));
-    let task = server
-        .client()
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    let task = submit_example(&server.client()).unwrap();
     assert_eq!(task.content.unwrap().len(), 100_000);
 }
 
 #[test]
 fn a_dropped_connection_is_a_connection_error() {
-    let server = MockServer::start();
-    server.push_fault(Fault::drop_connection());
-    let err = server
-        .client()
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let server = server_with(Fault::drop_connection());
+    let err = submit_example(&server.client()).unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Connection),
         "unexpected kind {:?}: {err}",
@@ -191,10 +164,7 @@ fn a_dropped_connection_is_a_connection_error() {
     );
     assert!(err.is_retryable());
     // The next call gets a fresh connection and works.
-    server
-        .client()
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    submit_example(&server.client()).unwrap();
 }
 
 #[test]
@@ -205,15 +175,10 @@ fn a_refused_connection_is_a_connection_error() {
         .local_addr()
         .unwrap()
         .port();
-    let client = Client::builder()
-        .api_key(key())
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .proxy(None)
+    let client = builder_at(format!("http://127.0.0.1:{port}"), MockServer::TEST_KEY)
         .build()
         .unwrap();
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
     assert!(
         std::error::Error::source(&err).is_some(),
@@ -266,16 +231,11 @@ fn builder_refuses_bad_settings() {
 fn base_url_forms_all_reach_the_same_endpoint() {
     let server = MockServer::start();
     for suffix in ["", "/", "/api", "/api/", "/api/v1", "/api/v1/"] {
-        let client = Client::builder()
-            .api_key(key())
-            .base_url(format!("{}{suffix}", server.url()))
-            .proxy(None)
+        let client = builder_at(format!("{}{suffix}", server.url()), MockServer::TEST_KEY)
             .build()
             .unwrap();
         assert_eq!(client.base_url(), server.url());
-        client
-            .submit("https://example.com", TaskType::Single)
-            .unwrap();
+        submit_example(&client).unwrap();
         assert_eq!(
             server.last_request().unwrap().path,
             "/api/v1/tasks",
@@ -285,7 +245,7 @@ fn base_url_forms_all_reach_the_same_endpoint() {
 }
 
 /// A TCP server that accepts and then does `behave` with each connection.
-fn tcp_server(behave: fn(std::net::TcpStream)) -> String {
+fn tcp_server(behave: fn(TcpStream)) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -296,21 +256,28 @@ fn tcp_server(behave: fn(std::net::TcpStream)) -> String {
     format!("https://{addr}")
 }
 
+/// Answers the TLS handshake with plain HTTP.
+fn answer_tls_with_plain_http(mut s: TcpStream) {
+    let mut buf = [0u8; 1024];
+    let _ = s.read(&mut buf);
+    let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+}
+
+/// Accepts TCP and never answers the TLS handshake.
+fn never_answer_tls(mut s: TcpStream) {
+    let mut buf = [0u8; 1024];
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = s.read(&mut buf);
+    std::thread::sleep(Duration::from_secs(5));
+}
+
 #[test]
 fn a_tls_failure_is_permanent_and_not_retried() {
-    use std::io::{Read, Write};
     // An https base pointing at a server that answers the TLS handshake with plain HTTP.
-    let base = tcp_server(|mut s| {
-        let mut buf = [0u8; 1024];
-        let _ = s.read(&mut buf);
-        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
-    });
+    let base = tcp_server(answer_tls_with_plain_http);
     let attempts = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let counter = std::sync::Arc::clone(&attempts);
-    let client = Client::builder()
-        .api_key(key())
-        .base_url(&base)
-        .proxy(None)
+    let client = builder_at(&base, MockServer::TEST_KEY)
         .on_attempt(move |_| {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         })
@@ -330,25 +297,14 @@ fn a_tls_failure_is_permanent_and_not_retried() {
 
 #[test]
 fn a_connect_that_runs_out_of_time_sent_nothing_so_no_task_may_exist() {
-    use std::io::Read;
     // Accepts TCP, never answers the TLS handshake: the call's 1 s ends during connect.
-    let base = tcp_server(|mut s| {
-        let mut buf = [0u8; 1024];
-        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-        let _ = s.read(&mut buf);
-        std::thread::sleep(Duration::from_secs(5));
-    });
-    let client = Client::builder()
-        .api_key(key())
-        .base_url(&base)
-        .proxy(None)
+    let base = tcp_server(never_answer_tls);
+    let client = builder_at(&base, MockServer::TEST_KEY)
         .timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(!err.maybe_created(), "nothing was sent: {err:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -356,37 +312,26 @@ fn a_connect_that_runs_out_of_time_sent_nothing_so_no_task_may_exist() {
 
 #[test]
 fn a_lying_content_length_does_not_abort_the_process() {
-    let server = MockServer::start();
-    server.push_fault(Fault::withhold_body(200, 1 << 40, "{"));
-    let client = Client::builder()
-        .api_key(key())
-        .base_url(server.url())
-        .proxy(None)
+    let server = server_with(Fault::withhold_body(200, 1 << 40, "{"));
+    let client = tasks_builder(&server)
         .timeout(Duration::from_millis(800))
         .max_response_bytes(1 << 40)
         .max_retries(0)
         .build()
         .unwrap();
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
 }
 
 #[test]
 fn absurd_timeouts_and_waits_do_not_overflow() {
     let server = MockServer::start();
-    let client = Client::builder()
-        .api_key(key())
-        .base_url(server.url())
-        .proxy(None)
+    let client = tasks_builder(&server)
         .timeout(Duration::MAX)
         .max_retry_wait(Duration::MAX)
         .build()
         .unwrap();
-    client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    submit_example(&client).unwrap();
     let request =
         TaskRequest::new("https://example.com", TaskType::Single).call_timeout(Duration::MAX);
     client.create_task(&request).unwrap();
@@ -409,26 +354,15 @@ fn absurd_timeouts_and_waits_do_not_overflow() {
 
 #[test]
 fn a_connect_to_a_named_host_that_runs_out_of_time_sent_nothing() {
-    use std::io::Read;
-    let base = tcp_server(|mut s| {
-        let mut buf = [0u8; 1024];
-        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-        let _ = s.read(&mut buf);
-        std::thread::sleep(Duration::from_secs(5));
-    });
+    let base = tcp_server(never_answer_tls);
     // The same server by name: resolving takes time of its own before connecting starts.
     let base = base.replace("127.0.0.1", "localhost");
-    let client = Client::builder()
-        .api_key(key())
-        .base_url(&base)
-        .proxy(None)
+    let client = builder_at(&base, MockServer::TEST_KEY)
         .timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     for _ in 0..3 {
-        let err = client
-            .submit("https://example.com", TaskType::Single)
-            .unwrap_err();
+        let err = submit_example(&client).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
         assert!(!err.maybe_created(), "nothing was sent: {err:?}");
     }
@@ -436,21 +370,9 @@ fn a_connect_to_a_named_host_that_runs_out_of_time_sent_nothing() {
 
 #[test]
 fn a_tls_failure_on_task_creation_created_nothing() {
-    use std::io::{Read, Write};
-    let base = tcp_server(|mut s| {
-        let mut buf = [0u8; 1024];
-        let _ = s.read(&mut buf);
-        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
-    });
-    let client = Client::builder()
-        .api_key(key())
-        .base_url(&base)
-        .proxy(None)
-        .build()
-        .unwrap();
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let base = tcp_server(answer_tls_with_plain_http);
+    let client = builder_at(&base, MockServer::TEST_KEY).build().unwrap();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
     assert_eq!(err.attempts(), 1);
     assert!(!err.maybe_created(), "{err:?}");

@@ -4,21 +4,17 @@
 use std::time::Duration;
 
 use foura::mock::{Fault, MockServer};
-use foura::{ApiKey, Client, ErrorKind, TaskType};
+use foura::{Client, ErrorKind};
 use serde_json::json;
 
+use crate::support::{builder_at, builder_for, server_with, submit_example, tasks_builder};
+
 fn client_with_key(server: &MockServer, key: &str) -> Client {
-    Client::builder()
-        .api_key(ApiKey::new(key).unwrap())
-        .base_url(server.url())
-        .proxy(None)
-        .max_retries(0)
-        .build()
-        .unwrap()
+    builder_for(server, key).max_retries(0).build().unwrap()
 }
 
 /// One attempt per call: these tests pin how one answer maps to an error (retries are
-/// tests/faults.rs's subject).
+/// the `retries` module's subject).
 fn single_shot(server: &MockServer) -> Client {
     client_with_key(server, MockServer::TEST_KEY)
 }
@@ -26,9 +22,7 @@ fn single_shot(server: &MockServer) -> Client {
 #[test]
 fn unknown_key_is_401_with_the_seeds_fixes() {
     let server = MockServer::start();
-    let err = client_with_key(&server, "fk_live_not_a_real_key_0000")
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client_with_key(&server, "fk_live_not_a_real_key_0000")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.code(), Some("UNAUTHORIZED"));
@@ -45,9 +39,7 @@ fn unknown_key_is_401_with_the_seeds_fixes() {
 #[test]
 fn disabled_key_is_403_with_the_seeds_fix() {
     let server = MockServer::start();
-    let err = client_with_key(&server, MockServer::DISABLED_KEY)
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client_with_key(&server, MockServer::DISABLED_KEY)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Forbidden);
     assert_eq!(err.status(), Some(403));
     assert_eq!(err.message(), Some("API key disabled or expired."));
@@ -61,9 +53,7 @@ fn disabled_key_is_403_with_the_seeds_fix() {
 fn whitespace_around_key_is_trimmed_so_the_server_accepts_it() {
     let server = MockServer::start();
     let padded = format!("  {}\n", MockServer::TEST_KEY);
-    let task = client_with_key(&server, &padded)
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    let task = submit_example(&client_with_key(&server, &padded)).unwrap();
     assert_eq!(task.status, foura::TaskStatus::Completed);
     assert_eq!(
         server.last_request().unwrap().header("authorization"),
@@ -73,15 +63,12 @@ fn whitespace_around_key_is_trimmed_so_the_server_accepts_it() {
 
 #[test]
 fn rate_limit_429_reads_the_nested_retry_after() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         429,
         &json!({"error": {"code": "RATE_LIMIT_EXCEEDED",
             "message": "Rate limit exceeded. Retry after 30 seconds.", "status": 429, "retryAfter": 30}}),
     ));
-    let err = single_shot(&server)
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&single_shot(&server)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(err.status(), Some(429));
     assert_eq!(err.code(), Some("RATE_LIMIT_EXCEEDED"));
@@ -96,9 +83,7 @@ fn retry_after_header_is_read_as_seconds_or_a_date() {
     let server = MockServer::start();
     let client = single_shot(&server);
     server.push_fault(Fault::json(429, &json!({"error": "Too many"})).header("Retry-After", "7"));
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
     assert_eq!(err.message(), Some("Too many"));
 
@@ -106,9 +91,7 @@ fn retry_after_header_is_read_as_seconds_or_a_date() {
         Fault::json(503, &json!({"error": "busy"}))
             .header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
     );
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError);
     assert_eq!(
         err.retry_after(),
@@ -126,9 +109,7 @@ fn server_error_with_an_html_page_keeps_status_and_a_short_snippet() {
         "The server encountered an error. ".repeat(400)
     );
     server.push_fault(Fault::status(500, page).header("Content-Type", "text/html"));
-    let err = single_shot(&server)
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&single_shot(&server)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError);
     assert_eq!(err.status(), Some(500));
     assert_eq!(err.message(), None);
@@ -146,14 +127,11 @@ fn server_error_with_an_html_page_keeps_status_and_a_short_snippet() {
 }
 
 #[test]
-fn non_json_plain_text_error() {
-    let server = MockServer::start();
-    server.push_fault(
+fn a_plain_text_502_is_a_server_error_quoting_the_text() {
+    let server = server_with(
         Fault::status(502, "upstream connect error").header("Content-Type", "text/plain"),
     );
-    let err = single_shot(&server)
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&single_shot(&server)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError);
     assert_eq!(err.status(), Some(502));
     assert!(err.to_string().contains("upstream connect error"), "{err}");
@@ -161,14 +139,11 @@ fn non_json_plain_text_error() {
 
 #[test]
 fn flat_error_bodies_are_read_too() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         400,
         &json!({"error": "Invalid request body format"}),
     ));
-    let err = single_shot(&server)
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&single_shot(&server)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     assert_eq!(err.status(), Some(400));
     assert_eq!(err.message(), Some("Invalid request body format"));
@@ -177,15 +152,12 @@ fn flat_error_bodies_are_read_too() {
 
 #[test]
 fn server_side_validation_is_invalid_request_with_its_code() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         400,
         &json!({"error": {"code": "INVALID_PARAMS",
             "message": "Field 'url' is required and must be a valid HTTP(S) URL.", "status": 400}}),
     ));
-    let err = single_shot(&server)
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&single_shot(&server)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     assert_eq!(err.code(), Some("INVALID_PARAMS"));
     assert!(err.to_string().contains("Field 'url'"), "{err}");
@@ -194,15 +166,10 @@ fn server_side_validation_is_invalid_request_with_its_code() {
 #[test]
 fn wrong_base_path_is_not_found() {
     let server = MockServer::start();
-    let client = Client::builder()
-        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
-        .base_url(format!("{}/v2", server.url()))
-        .proxy(None)
+    let client = builder_at(format!("{}/v2", server.url()), MockServer::TEST_KEY)
         .build()
         .unwrap();
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.status(), Some(404));
     assert_eq!(server.last_request().unwrap().path, "/v2/api/v1/tasks");
@@ -211,14 +178,11 @@ fn wrong_base_path_is_not_found() {
 
 #[test]
 fn other_statuses_are_api_errors() {
-    let server = MockServer::start();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         409,
         &json!({"error": {"code": "CONFLICT", "message": "Duplicate."}}),
     ));
-    let err = single_shot(&server)
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&single_shot(&server)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Api);
     assert_eq!(err.status(), Some(409));
     assert_eq!(err.code(), Some("CONFLICT"));
@@ -226,11 +190,8 @@ fn other_statuses_are_api_errors() {
 
 #[test]
 fn error_without_body_still_has_status_and_request_id() {
-    let server = MockServer::start();
-    server.push_fault(Fault::status(503, ""));
-    let err = single_shot(&server)
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let server = server_with(Fault::status(503, ""));
+    let err = submit_example(&single_shot(&server)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError);
     assert_eq!(err.status(), Some(503));
     assert!(err.request_id().is_some());
@@ -240,11 +201,8 @@ fn error_without_body_still_has_status_and_request_id() {
 #[test]
 fn errors_are_std_errors_that_cross_threads() {
     fn assert_traits<E: std::error::Error + Send + Sync + 'static>(_: &E) {}
-    let server = MockServer::start();
-    server.push_fault(Fault::status(500, "boom"));
-    let err = single_shot(&server)
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let server = server_with(Fault::status(500, "boom"));
+    let err = submit_example(&single_shot(&server)).unwrap_err();
     assert_traits(&err);
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(err);
     let handle = std::thread::spawn(move || boxed.to_string());
@@ -259,31 +217,20 @@ fn absurd_retry_after_values_neither_panic_nor_hang() {
         Fault::json(429, &json!({"error": "slow down"}))
             .header("Retry-After", "18446744073709551615"),
     );
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert!(err.retry_after().unwrap() > Duration::from_secs(1 << 40));
     server.push_fault(
         Fault::json(429, &json!({"error": "slow down"}))
             .header("Retry-After", "Sun, 06 Nov 300000000000 08:49:37 GMT"),
     );
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.retry_after(), None, "not a date a server means");
     // With retries on, a huge wait returns at once instead of sleeping.
-    let retrying = Client::builder()
-        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
-        .build()
-        .unwrap();
+    let retrying = tasks_builder(&server).build().unwrap();
     server.push_fault(Fault::json(429, &json!({"error": {"retryAfter": 1e300}})));
     let started = std::time::Instant::now();
-    let err = retrying
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&retrying).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!((err.kind(), err.attempts()), (ErrorKind::RateLimited, 1));
 }
@@ -292,22 +239,16 @@ fn absurd_retry_after_values_neither_panic_nor_hang() {
 fn a_task_retry_without_room_for_the_task_is_not_started() {
     // 2 s for the whole call: a 429 asking for 1.5 s would leave the retried creation 0.5 s,
     // not enough for FourA's work, so the retry could only end ambiguous. It is not started.
-    let server = MockServer::start();
-    let client = Client::builder()
-        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
-        .timeout(Duration::from_secs(2))
-        .build()
-        .unwrap();
-    server.push_fault(Fault::json(
+    let server = server_with(Fault::json(
         429,
         &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "retryAfter": 1.5}}),
     ));
+    let client = tasks_builder(&server)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
     let started = std::time::Instant::now();
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert!(
         started.elapsed() < Duration::from_millis(500),
         "returned at once"
@@ -327,9 +268,7 @@ fn with_default_settings_short_task_waits_are_retried_and_long_ones_returned() {
     server.push_fault(Fault::json(429, &json!({"error": {"code": "RATE_LIMIT_EXCEEDED",
         "message": "Rate limit exceeded. Retry after 30 seconds.", "status": 429, "retryAfter": 30}})));
     let started = std::time::Instant::now();
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!((err.kind(), err.attempts()), (ErrorKind::RateLimited, 1));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
@@ -340,38 +279,26 @@ fn with_default_settings_short_task_waits_are_retried_and_long_ones_returned() {
         &json!({"error": {"code": "RATE_LIMIT_EXCEEDED", "retryAfter": 1}}),
     ));
     let started = std::time::Instant::now();
-    let task = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    let task = submit_example(&client).unwrap();
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(task.meta().attempts, 2);
 }
 
 fn server_default_client(server: &MockServer) -> Client {
-    Client::builder()
-        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
-        .build()
-        .unwrap()
+    tasks_builder(server).build().unwrap()
 }
 
 #[test]
 fn a_huge_wait_with_a_huge_max_retry_wait_does_not_overflow() {
     let server = MockServer::start();
-    let client = Client::builder()
-        .api_key(ApiKey::new(MockServer::TEST_KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
+    let client = tasks_builder(&server)
         .max_retry_wait(Duration::MAX)
         .build()
         .unwrap();
     for header in ["18446744073709551615", "Fri, 01 Jan 2100 00:00:00 GMT"] {
         server
             .push_fault(Fault::json(429, &json!({"error": "wait"})).header("Retry-After", header));
-        let err = client
-            .submit("https://example.com", TaskType::Single)
-            .unwrap_err();
+        let err = submit_example(&client).unwrap_err();
         assert_eq!(
             (err.kind(), err.attempts()),
             (ErrorKind::RateLimited, 1),

@@ -1,0 +1,312 @@
+//! Each engine against an ordinary page.
+
+use super::*;
+
+#[test]
+fn single_delivers_an_ordinary_page_with_headers_cookies_time_and_meta() {
+    let (server, client) = start();
+    let page = client.single(&SingleRequest::get(PAGE)).unwrap();
+
+    assert_eq!(page.status, 200);
+    let text = page.text().unwrap();
+    assert!(text.contains(PAGE), "{text}");
+    assert!(text.contains("single engine"), "{text}");
+    assert_eq!(page.headers.hops.len(), 1);
+    let hop = page.headers.final_hop().unwrap();
+    let line = hop.result.as_ref().unwrap();
+    assert_eq!(line.version.as_deref(), Some("HTTP/2"));
+    assert_eq!(line.code, Some(200));
+    assert_eq!(
+        page.headers.get("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(
+        hop.get("Content-Length"),
+        Some(text.len().to_string().as_str())
+    );
+    let cookies: Vec<&str> = hop.get_all("set-cookie").collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(cookies[0].starts_with("session="), "{cookies:?}");
+    assert_eq!(cookies[1], "theme=light; Path=/; SameSite=Lax");
+    let total_time = page.total_time.expect("total_time as a number");
+    assert!(total_time > 0.0 && total_time < 60.0, "{total_time}");
+    assert_eq!(page.defense, None);
+    assert_eq!(page.exit_class, None);
+    assert!(page.extra.is_empty(), "{:?}", page.extra);
+    assert_meta(page.meta(), 2.0);
+    assert_eq!(page.meta().exit_class, None);
+
+    assert_one_engine_call(&server, "/api/single/");
+    assert_eq!(
+        sent(&server),
+        json!({"method": "GET", "url": PAGE, "unblocker": true})
+    );
+}
+
+#[test]
+fn proxy_decodes_the_string_total_time_and_reports_its_exit_and_total() {
+    let (server, client) = start();
+    let page = client.proxy(&proxy_get(PAGE)).unwrap();
+
+    assert_eq!(page.status, 200);
+    let text = page.text().unwrap();
+    assert!(
+        text.contains(PAGE) && text.contains("proxy engine"),
+        "{text}"
+    );
+    assert_ordinary_html(&page.headers);
+    // The emulator sends `"total_time": "0.341"`, a numeric string, which the client must read as a number.
+    assert_eq!(page.total_time, Some(0.341));
+    let total = page.total.expect("total");
+    assert!(total > 0.341, "{total}");
+    let id = page.proxy.as_deref().expect("the winning exit's id");
+    assert!(is_base36_id(id) && !id.starts_with('P'), "{id}");
+    assert_eq!(page.exit_country, None);
+    assert_eq!(page.exit_class, None);
+    assert_eq!(page.profile, None);
+    assert!(page.extra.is_empty(), "{:?}", page.extra);
+    assert_meta(page.meta(), 4.0);
+    assert_eq!(page.meta().exit_class, None);
+
+    assert_one_engine_call(&server, "/api/proxy/");
+    assert_eq!(
+        sent(&server),
+        json!({"request": {"method": "GET", "url": PAGE, "unblocker": true}})
+    );
+}
+
+#[test]
+fn proxy_reports_the_exit_country_and_the_exit_class_asked_for() {
+    let (server, client) = start();
+    let page = client
+        .proxy(
+            &proxy_get(PAGE)
+                .exit_countries([" cz", "DE", "CZ"])
+                .exit_class(ExitClass::Premium),
+        )
+        .unwrap();
+    assert_eq!(page.exit_country.as_deref(), Some("CZ"));
+    assert_eq!(page.exit_class.as_deref(), Some("premium"));
+    assert_eq!(page.meta().exit_class.as_deref(), Some("premium"));
+    let id = page.proxy.as_deref().unwrap();
+    assert!(
+        is_base36_id(id) && id.starts_with('P'),
+        "a premium exit: {id}"
+    );
+    assert_meta(page.meta(), 4.0);
+    let body = sent(&server);
+    assert_eq!(body["exitCountries"], json!(["CZ", "DE"]));
+    assert_eq!(body["exitClass"], "premium");
+
+    let page = client
+        .proxy(&proxy_get(PAGE).exit_class(ExitClass::Standard))
+        .unwrap();
+    assert_eq!(page.exit_class.as_deref(), Some("standard"));
+    assert_eq!(page.meta().exit_class.as_deref(), Some("standard"));
+    assert_eq!(page.exit_country, None);
+    assert!(!page.proxy.as_deref().unwrap().starts_with('P'));
+    assert_eq!(sent(&server)["exitClass"], "standard");
+    assert_eq!(server.request_count(), 2);
+}
+
+#[test]
+fn browser_returns_cookies_user_agent_and_flat_headers() {
+    let (server, client) = start();
+    let page = client
+        .browser(
+            &BrowserRequest::new(PAGE)
+                .cookie(Cookie::new("consent", "yes"))
+                .user_agent("MyBot/1.0"),
+        )
+        .unwrap();
+
+    assert_eq!(page.status, 200);
+    let text = page.text().unwrap();
+    assert!(
+        text.contains(PAGE) && text.contains("browser engine"),
+        "{text}"
+    );
+    // The browser's flat header object is one hop without a status line.
+    assert_eq!(page.headers.hops.len(), 1);
+    assert_eq!(page.headers.hops[0].result, None);
+    assert_ordinary_html(&page.headers);
+    let names: Vec<&str> = page.cookies.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["consent", "session", "theme"]);
+    let consent = &page.cookies[0];
+    assert_eq!(consent.value, "yes");
+    assert_eq!(consent.domain.as_deref(), Some("example.com"));
+    assert_eq!(consent.expires, Some(-1.0));
+    assert_eq!(consent.same_site.as_deref(), Some("Lax"));
+    assert_eq!(page.cookies[1].http_only, Some(true));
+    assert!(
+        page.cookies[1].extra.contains_key("size"),
+        "{:?}",
+        page.cookies[1]
+    );
+    assert_eq!(page.user_agent.as_deref(), Some("MyBot/1.0"));
+    assert_eq!(page.exit_class, None);
+    assert_meta(page.meta(), 5.0);
+
+    assert_engine_call(&last(&server), "/api/browser/");
+    assert_eq!(
+        sent(&server),
+        json!({"url": PAGE, "cookies": [{"name": "consent", "value": "yes"}],
+               "userAgent": "MyBot/1.0", "unblocker": true})
+    );
+
+    // Without an override the session presents a browser's own User-Agent.
+    let page = client.browser(&BrowserRequest::new(PAGE)).unwrap();
+    assert!(
+        page.user_agent
+            .as_deref()
+            .unwrap()
+            .starts_with("Mozilla/5.0"),
+        "{:?}",
+        page.user_agent
+    );
+    assert_eq!(server.request_count(), 2);
+}
+
+#[test]
+fn auto_delivers_on_the_proxy_rung_with_its_ladder_and_session() {
+    let (server, client) = start();
+    let page = client.auto(&AutoRequest::new(PAGE)).unwrap();
+
+    assert_eq!(page.status, 200);
+    let text = page.text().unwrap();
+    assert!(
+        text.contains(PAGE) && text.contains("auto engine"),
+        "{text}"
+    );
+    assert_eq!(page.headers.hops.len(), 1);
+    assert_eq!(
+        page.headers.get("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(page.ladder.rung, Some(Rung::Proxy));
+    assert_eq!(page.ladder.solved, Some(false));
+    assert_eq!(page.ladder.attempts, Some(1));
+    assert_eq!(page.ladder.credits, Some(4.0));
+    assert_eq!(page.ladder.exit_class, None);
+    let session = page
+        .session
+        .as_ref()
+        .expect("returnSession defaults to true");
+    assert!(
+        is_base36_id(session.proxy.as_deref().unwrap()),
+        "{session:?}"
+    );
+    assert!(
+        session
+            .user_agent
+            .as_deref()
+            .unwrap()
+            .starts_with("Mozilla/5.0"),
+        "{session:?}"
+    );
+    assert_eq!(session.cookies.len(), 2);
+    assert_eq!(session.cookies[0].domain.as_deref(), Some("example.com"));
+    assert_eq!(page.exit_class, None);
+    assert_meta(page.meta(), 4.0);
+
+    assert_one_engine_call(&server, "/api/auto");
+    assert_eq!(sent(&server), json!({"url": PAGE}));
+}
+
+#[test]
+fn auto_without_force_proxy_delivers_from_the_probe_with_no_session_proxy() {
+    let (server, client) = start();
+    let page = client
+        .auto(&AutoRequest::new(PAGE).force_proxy(false))
+        .unwrap();
+    assert_eq!(page.ladder.rung, Some(Rung::Probe));
+    assert_eq!(page.ladder.credits, Some(2.0));
+    let session = page.session.as_ref().unwrap();
+    assert_eq!(session.proxy, None, "direct egress has no exit id");
+    assert_meta(page.meta(), 2.0);
+    assert_eq!(sent(&server), json!({"url": PAGE, "forceProxy": false}));
+}
+
+#[test]
+fn auto_reports_the_exit_class_in_the_body_the_ladder_and_the_meta() {
+    let (server, client) = start();
+    for (class, name) in [
+        (ExitClass::Premium, "premium"),
+        (ExitClass::Standard, "standard"),
+    ] {
+        let page = client
+            .auto(&AutoRequest::new(PAGE).exit_class(class))
+            .unwrap();
+        assert_eq!(page.exit_class.as_deref(), Some(name));
+        assert_eq!(page.ladder.exit_class.as_deref(), Some(name));
+        assert_eq!(page.meta().exit_class.as_deref(), Some(name));
+        let exit = page.session.as_ref().unwrap().proxy.as_deref().unwrap();
+        assert_eq!(exit.starts_with('P'), class == ExitClass::Premium, "{exit}");
+        assert_eq!(sent(&server)["exitClass"], name);
+    }
+    assert_eq!(server.request_count(), 2);
+}
+
+#[test]
+fn auto_climbs_to_the_browser_rung_for_a_challenge_and_keeps_its_flat_headers() {
+    let (_server, client) = start();
+    let page = client
+        .auto(&AutoRequest::new("https://challenge.test/"))
+        .unwrap();
+    assert_eq!(page.status, 200);
+    assert_eq!(page.ladder.rung, Some(Rung::Browser));
+    assert_eq!(page.ladder.solved, Some(true));
+    assert_eq!(page.ladder.attempts, Some(2));
+    assert_eq!(page.ladder.credits, Some(9.0));
+    assert_eq!(page.headers.hops.len(), 1);
+    assert_eq!(
+        page.headers.hops[0].result, None,
+        "the browser's flat object"
+    );
+    assert!(page.headers.get("content-type").is_some());
+    assert!(page.session.as_ref().unwrap().proxy.is_some());
+    assert_meta(page.meta(), 9.0);
+}
+
+#[test]
+fn auto_on_a_cached_host_reports_the_cache_rung() {
+    let (_server, client) = start();
+    let page = client
+        .auto(&AutoRequest::new("https://cached.test/"))
+        .unwrap();
+    assert_eq!(page.ladder.rung, Some(Rung::Cache));
+    assert_eq!(page.ladder.attempts, Some(1));
+    assert_eq!(page.ladder.credits, Some(2.0));
+    assert_meta(page.meta(), 2.0);
+}
+
+#[test]
+fn auto_with_return_session_false_has_no_session() {
+    let (server, client) = start();
+    let page = client
+        .auto(&AutoRequest::new(PAGE).return_session(false))
+        .unwrap();
+    assert_eq!(page.session, None);
+    assert_eq!(page.ladder.rung, Some(Rung::Proxy));
+    assert_eq!(sent(&server), json!({"url": PAGE, "returnSession": false}));
+}
+
+#[test]
+fn auto_goes_to_api_auto_by_default_and_to_api_auto_slash_when_configured() {
+    let server = MockServer::start();
+    let default = client(&server);
+    assert_eq!(default.auto_path(), "/api/auto");
+    let a = default.auto(&AutoRequest::new(PAGE)).unwrap();
+    assert_engine_call(&last(&server), "/api/auto");
+
+    let slashed = builder(&server).auto_path("/api/auto/").build().unwrap();
+    assert_eq!(slashed.auto_path(), "/api/auto/");
+    let b = slashed.auto(&AutoRequest::new(PAGE)).unwrap();
+    assert_engine_call(&last(&server), "/api/auto/");
+
+    assert_eq!(a.ladder, b.ladder);
+    assert_eq!(a.text(), b.text());
+    assert_meta(b.meta(), 4.0);
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/api/auto", "/api/auto/"]);
+}

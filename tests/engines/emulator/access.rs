@@ -1,0 +1,605 @@
+//! Auth, routes, public endpoints, refusals and account state.
+
+use super::*;
+
+#[test]
+fn a_call_without_x_api_key_is_401_missing() {
+    let server = MockServer::start();
+    for path in ENGINES {
+        let reply = send(
+            &server,
+            "POST",
+            path,
+            &[("Content-Type", "application/json")],
+            minimal(path, "https://example.com").to_string().as_bytes(),
+        );
+        assert_eq!(reply.status, 401, "{path}");
+        assert_eq!(
+            reply.json(),
+            json!({"error": "Missing API key. Include X-API-Key header."})
+        );
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        assert!(reply.header("x-foura-request-id").is_some());
+        assert!(reply.credits().is_none());
+    }
+}
+
+#[test]
+fn a_bearer_header_does_not_authenticate_the_engines() {
+    let server = MockServer::start();
+    for key in [MockServer::ENGINE_KEY, MockServer::TEST_KEY] {
+        let bearer = format!("Bearer {key}");
+        let reply = send(
+            &server,
+            "POST",
+            SINGLE,
+            &[
+                ("Authorization", &bearer),
+                ("Content-Type", "application/json"),
+            ],
+            minimal(SINGLE, "https://example.com")
+                .to_string()
+                .as_bytes(),
+        );
+        assert_eq!(reply.status, 401);
+        assert_eq!(
+            reply.json()["error"],
+            "Missing API key. Include X-API-Key header."
+        );
+    }
+}
+
+#[test]
+fn an_empty_x_api_key_counts_as_missing() {
+    let server = MockServer::start();
+    let reply = post_with_key(&server, SINGLE, "", &minimal(SINGLE, "https://example.com"));
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.json()["error"],
+        "Missing API key. Include X-API-Key header."
+    );
+}
+
+#[test]
+fn an_unknown_key_is_401_invalid() {
+    let server = MockServer::start();
+    for path in ENGINES {
+        let reply = post_with_key(
+            &server,
+            path,
+            "pk_live_invalid_xxx_zzz",
+            &minimal(path, "https://example.com"),
+        );
+        assert_eq!(reply.status, 401, "{path}");
+        assert_eq!(reply.json(), json!({"error": "Invalid API key"}));
+    }
+}
+
+#[test]
+fn whitespace_inside_the_key_value_is_401_invalid() {
+    let server = MockServer::start();
+    // Spaces and tabs around a field value are not part of it in HTTP; whitespace that
+    // survives the parser is part of the key as sent.
+    for padded in [
+        format!("{}\u{a0}", MockServer::ENGINE_KEY),
+        format!("\u{a0}{}", MockServer::ENGINE_KEY),
+        format!("{} x", MockServer::ENGINE_KEY),
+        format!("{}\u{b}", MockServer::ENGINE_KEY),
+    ] {
+        let reply = post_with_key(
+            &server,
+            SINGLE,
+            &padded,
+            &minimal(SINGLE, "https://example.com"),
+        );
+        assert_eq!(reply.status, 401, "{padded:?}");
+        assert_eq!(reply.json(), json!({"error": "Invalid API key"}));
+    }
+}
+
+#[test]
+fn a_disabled_key_is_401_invalid_on_the_engines() {
+    let server = MockServer::start();
+    let reply = post_with_key(
+        &server,
+        SINGLE,
+        MockServer::DISABLED_KEY,
+        &minimal(SINGLE, "https://example.com"),
+    );
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.json(), json!({"error": "Invalid API key"}));
+
+    server.disable_key(MockServer::ENGINE_KEY);
+    let reply = post(&server, AUTO, &minimal(AUTO, "https://example.com"));
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.json(), json!({"error": "Invalid API key"}));
+    server.add_key(MockServer::ENGINE_KEY);
+    assert_eq!(
+        post(&server, AUTO, &minimal(AUTO, "https://example.com")).status,
+        200
+    );
+}
+
+#[test]
+fn every_active_key_works_on_both_apis() {
+    let server = MockServer::start();
+    for key in [MockServer::ENGINE_KEY, MockServer::TEST_KEY] {
+        for path in ENGINES {
+            let reply = post_with_key(&server, path, key, &minimal(path, "https://example.com"));
+            assert_eq!(reply.status, 200, "{key} {path}");
+        }
+    }
+    let bearer = format!("Bearer {}", MockServer::ENGINE_KEY);
+    let reply = send(
+        &server,
+        "POST",
+        "/api/v1/tasks",
+        &[
+            ("Authorization", &bearer),
+            ("Content-Type", "application/json"),
+        ],
+        br#"{"url":"https://example.com","type":"single"}"#,
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["status"], "completed");
+    server.add_key("pk_live_added_later_000000000000");
+    let reply = post_with_key(
+        &server,
+        SINGLE,
+        "pk_live_added_later_000000000000",
+        &minimal(SINGLE, "https://example.com"),
+    );
+    assert_eq!(reply.status, 200);
+}
+
+#[test]
+fn auto_answers_with_and_without_the_trailing_slash() {
+    let server = MockServer::start();
+    let a = ok(&server, "/api/auto", &json!({"url": "https://example.com"}));
+    let b = ok(
+        &server,
+        "/api/auto/",
+        &json!({"url": "https://example.com"}),
+    );
+    assert_eq!(a["meta"], b["meta"]);
+    assert_eq!(a["data"], b["data"]);
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/api/auto", "/api/auto/"]);
+}
+
+#[test]
+fn a_query_string_does_not_change_the_route() {
+    let server = MockServer::start();
+    let body = minimal(SINGLE, "https://example.com");
+    ok(&server, "/api/single/?trace=1", &body);
+}
+
+#[test]
+fn unknown_paths_are_404() {
+    let server = MockServer::start();
+    // Each engine path without its trailing slash, and paths FourA does not serve at all.
+    let unslashed = [SINGLE, PROXY, BROWSER].map(|path| path.trim_end_matches('/'));
+    for path in unslashed
+        .into_iter()
+        .chain(["/api/v2/single/", "/api/auto//", "/"])
+    {
+        let reply = post(&server, path, &minimal(SINGLE, "https://example.com"));
+        assert_eq!(reply.status, 404, "{path}");
+        assert!(reply.header("x-foura-request-id").is_some());
+    }
+}
+
+#[test]
+fn the_wrong_method_is_405_with_allow() {
+    let server = MockServer::start();
+    let key = [("X-API-Key", MockServer::ENGINE_KEY)];
+    for path in ENGINES {
+        let reply = send(&server, "GET", path, &key, b"");
+        assert_eq!(reply.status, 405, "{path}");
+        assert_eq!(reply.header("allow"), Some("POST"));
+        assert!(reply.json()["error"].is_string());
+    }
+    for path in ["/api/profiles", "/api/v1/status"] {
+        let reply = send(&server, "POST", path, &[], b"{}");
+        assert_eq!(reply.status, 405, "{path}");
+        assert_eq!(reply.header("allow"), Some("GET"));
+    }
+}
+
+#[test]
+fn the_profile_catalogue_is_public_and_names_its_default() {
+    let server = MockServer::start();
+    let reply = send(&server, "GET", "/api/profiles", &[], b"");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert!(reply.header("x-foura-request-id").is_some());
+    assert!(reply.credits().is_none());
+    let json = reply.json();
+    assert_eq!(json["default"], "chrome-147-windows");
+    let profiles = json["profiles"].as_array().unwrap();
+    assert!(profiles.len() >= 5);
+    assert!(profiles.iter().any(|p| p["id"] == json["default"]));
+    for p in profiles {
+        for field in ["id", "browser", "os", "version"] {
+            assert!(p[field].is_string(), "{p}");
+        }
+    }
+    for browser in ["Chrome", "Edge", "Safari", "Firefox", "Tor"] {
+        assert!(
+            profiles.iter().any(|p| p["browser"] == browser),
+            "{browser}"
+        );
+    }
+    // A key does no harm, and a bad one is not even looked at.
+    let reply = send(
+        &server,
+        "GET",
+        "/api/profiles",
+        &[("X-API-Key", "nonsense")],
+        b"",
+    );
+    assert_eq!(reply.status, 200);
+}
+
+#[test]
+fn the_status_api_is_public_and_operational() {
+    let server = MockServer::start();
+    let reply = send(&server, "GET", "/api/v1/status", &[], b"");
+    assert_eq!(reply.status, 200);
+    let json = reply.json();
+    assert_eq!(json["overall"], "operational");
+    let services = json["services"].as_array().unwrap();
+    assert_eq!(services.len(), 1);
+    let api = &services[0];
+    assert_eq!(api["slug"], "api");
+    assert_eq!(api["name"], "API");
+    assert_eq!(api["status"], "operational");
+    assert!(api["description"].is_string());
+    let daily = api["daily"].as_array().unwrap();
+    assert!(!daily.is_empty());
+    for day in daily {
+        assert_eq!(day["date"].as_str().unwrap().len(), 10, "{day}");
+        assert_eq!(day["status"], "operational");
+        for minutes in [
+            "major_outage_minutes",
+            "partial_outage_minutes",
+            "degraded_minutes",
+            "internal_degraded_minutes",
+        ] {
+            assert_eq!(day[minutes], 0);
+        }
+    }
+    assert_eq!(json["active_incidents"], json!([]));
+    let incident = &json["recent_incidents"][0];
+    assert_eq!(incident["service_slug"], "api");
+    assert_eq!(incident["impact"], "minor");
+    assert!(incident["resolved_at"].is_string());
+}
+
+#[test]
+fn rate_limited_has_the_documented_body_per_engine() {
+    let server = MockServer::start();
+    for (path, service) in [
+        (SINGLE, "single"),
+        (PROXY, "proxy"),
+        (BROWSER, "browser"),
+        (AUTO, "auto"),
+    ] {
+        server.refuse_next(1, None, Refusal::RateLimited);
+        let reply = post(&server, path, &minimal(path, "https://example.com"));
+        assert_eq!(reply.status, 429);
+        assert_eq!(
+            reply.json(),
+            json!({"error": "Rate limit exceeded", "status": 429, "service": service, "retryAfter": 5,
+                   "current": {"concurrency": 12, "rpm": 3000},
+                   "limits": {"maxConcurrency": 500, "maxRpm": 3000}})
+        );
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        assert!(reply.header("x-foura-request-id").is_some());
+        assert!(reply.credits().is_none());
+        assert!(reply.header("x-foura-limit").is_none());
+        assert!(reply.header("retry-after").is_none());
+    }
+    assert_eq!(
+        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")).status,
+        200
+    );
+}
+
+#[test]
+fn at_capacity_has_the_documented_body() {
+    let server = MockServer::start();
+    server.refuse_next(1, Some(Engine::Browser), Refusal::AtCapacity);
+    let reply = post(&server, BROWSER, &minimal(BROWSER, "https://example.com"));
+    assert_eq!(reply.status, 503);
+    assert_eq!(
+        reply.json(),
+        json!({"error": "Service at capacity", "status": 503, "service": "browser", "retryAfter": 2,
+               "current": {"concurrency": 6, "rpm": 30}, "limits": {"maxConcurrency": 5, "maxRpm": 60}})
+    );
+    assert!(reply.credits().is_none());
+}
+
+#[test]
+fn a_disabled_service_refuses_every_call_until_enabled() {
+    let server = MockServer::start();
+    server.set_service_enabled(Engine::Proxy, false);
+    for _ in 0..2 {
+        let reply = post(&server, PROXY, &minimal(PROXY, "https://example.com"));
+        assert_eq!(reply.status, 503);
+        assert_eq!(
+            reply.json(),
+            json!({"error": "Service disabled", "status": 503, "service": "proxy", "retryAfter": 60,
+                   "current": {"concurrency": 0, "rpm": 0}, "limits": {"maxConcurrency": 0, "maxRpm": 0}})
+        );
+    }
+    assert_eq!(
+        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")).status,
+        200
+    );
+    // A bad key is still a 401 first.
+    let reply = post_with_key(
+        &server,
+        PROXY,
+        "pk_live_nope",
+        &minimal(PROXY, "https://example.com"),
+    );
+    assert_eq!(reply.status, 401);
+    server.set_service_enabled(Engine::Proxy, true);
+    assert_eq!(
+        post(&server, PROXY, &minimal(PROXY, "https://example.com")).status,
+        200
+    );
+}
+
+#[test]
+fn a_queued_service_disabled_refusal_has_the_same_body() {
+    let server = MockServer::start();
+    server.refuse_next(1, Some(Engine::Auto), Refusal::ServiceDisabled);
+    let reply = post(&server, "/api/auto/", &minimal(AUTO, "https://example.com"));
+    assert_eq!(reply.status, 503);
+    let json = reply.json();
+    assert_eq!(json["error"], "Service disabled");
+    assert_eq!(json["service"], "auto");
+    assert_eq!(json["current"], json!({"concurrency": 0, "rpm": 0}));
+}
+
+#[test]
+fn backend_unavailable_has_the_documented_body() {
+    let server = MockServer::start();
+    server.refuse_next(1, None, Refusal::BackendUnavailable);
+    let reply = post(&server, SINGLE, &minimal(SINGLE, "https://example.com"));
+    assert_eq!(reply.status, 503);
+    assert_eq!(
+        reply.json(),
+        json!({"error": "Backend service unavailable", "backend_status": 503,
+               "detail": "<html><body>Service Unavailable</body></html>"})
+    );
+    assert!(reply.credits().is_none());
+}
+
+#[test]
+fn exhausted_credits_have_the_documented_body_and_headers() {
+    let server = MockServer::start();
+    for code in ["plan_limit_credits", "credits"] {
+        server.refuse_next(1, None, Refusal::PlanLimit(code.into()));
+        let reply = post(&server, PROXY, &minimal(PROXY, "https://example.com"));
+        assert_eq!(reply.status, 429);
+        assert_eq!(
+            reply.json(),
+            json!({"error": "Monthly credits exhausted", "reason": "plan_limit_credits",
+                   "retry_after_seconds": 3600, "resets_at": "2026-10-01T00:00:00.000Z"})
+        );
+        assert_eq!(reply.header("x-foura-limit"), Some("plan_limit_credits"));
+        assert_eq!(reply.header("retry-after"), Some("3600"));
+        assert!(reply.credits().is_none());
+    }
+}
+
+#[test]
+fn spent_bandwidth_is_named_only_by_the_header() {
+    let server = MockServer::start();
+    server.refuse_next(1, None, Refusal::PlanLimit("plan_limit_bandwidth".into()));
+    let reply = post(&server, SINGLE, &minimal(SINGLE, "https://example.com"));
+    assert_eq!(reply.status, 429);
+    assert_eq!(reply.json(), json!({"error": "Bandwidth allowance spent"}));
+    assert_eq!(reply.header("x-foura-limit"), Some("plan_limit_bandwidth"));
+    assert!(reply.header("retry-after").is_none());
+}
+
+#[test]
+fn other_plan_limits_carry_their_code() {
+    let server = MockServer::start();
+    for (code, status, wait) in [
+        ("plan_limit_feature", 403, None),
+        ("plan_limit_browser_daily", 429, Some("3600")),
+        ("plan_limit_rate", 429, Some("60")),
+        ("plan_limit_concurrency", 429, Some("5")),
+        ("plan_limit_something_new", 429, None),
+    ] {
+        server.refuse_next(1, None, Refusal::PlanLimit(code.into()));
+        let reply = post(&server, BROWSER, &minimal(BROWSER, "https://example.com"));
+        assert_eq!(reply.status, status, "{code}");
+        assert_eq!(reply.header("x-foura-limit"), Some(code));
+        assert_eq!(reply.json()["reason"], code);
+        assert_eq!(reply.header("retry-after"), wait, "{code}");
+        assert!(reply.json()["error"].is_string());
+    }
+}
+
+#[test]
+fn premium_exits_off_the_plan_are_refused_with_403() {
+    let server = MockServer::start();
+    server.set_premium_allowed(false);
+    let premium_body = json!({"error": "Premium exits (the exitClass parameter) are not included in your plan (Free).",
+                              "reason": "plan_limit_premium", "documentation": "https://foura.ai/prices"});
+    for path in [PROXY, AUTO] {
+        let mut body = minimal(path, "https://example.com");
+        body["exitClass"] = json!("premium");
+        let reply = post(&server, path, &body);
+        assert_eq!(reply.status, 403, "{path}");
+        assert_eq!(reply.json(), premium_body);
+        assert_eq!(reply.header("x-foura-limit"), Some("plan_limit_premium"));
+        assert!(reply.header("retry-after").is_none());
+        assert!(reply.credits().is_none());
+
+        body["exitClass"] = json!("standard");
+        assert_eq!(post(&server, path, &body).status, 200, "{path}");
+        assert_eq!(
+            post(&server, path, &minimal(path, "https://example.com")).status,
+            200
+        );
+    }
+    // A malformed body is still a 400 first.
+    assert_invalid(&server, PROXY, &json!({"exitClass": "premium"}));
+    server.set_premium_allowed(true);
+    let mut body = minimal(PROXY, "https://example.com");
+    body["exitClass"] = json!("premium");
+    assert_eq!(post(&server, PROXY, &body).status, 200);
+
+    server.refuse_next(1, None, Refusal::PlanLimit("premium".into()));
+    let reply = post(&server, SINGLE, &minimal(SINGLE, "https://example.com"));
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.json(), premium_body);
+}
+
+#[test]
+fn refusals_are_scoped_counted_and_taken_in_order() {
+    let server = MockServer::start();
+    server.refuse_next(2, Some(Engine::Proxy), Refusal::AtCapacity);
+    server.refuse_next(1, None, Refusal::RateLimited);
+    assert_eq!(server.pending_refusals(), 3);
+
+    // Single skips the proxy-scoped ones and takes the unscoped one.
+    assert_eq!(
+        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")).status,
+        429
+    );
+    assert_eq!(
+        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")).status,
+        200
+    );
+    assert_eq!(server.pending_refusals(), 2);
+    for _ in 0..2 {
+        assert_eq!(
+            post(&server, PROXY, &minimal(PROXY, "https://example.com")).status,
+            503
+        );
+    }
+    assert_eq!(
+        post(&server, PROXY, &minimal(PROXY, "https://example.com")).status,
+        200
+    );
+    assert_eq!(server.pending_refusals(), 0);
+}
+
+#[test]
+fn refusals_are_not_taken_by_bad_keys_the_tasks_api_or_public_endpoints() {
+    let server = MockServer::start();
+    server.refuse_next(1, None, Refusal::RateLimited);
+    assert_eq!(
+        post_with_key(
+            &server,
+            SINGLE,
+            "pk_live_x",
+            &minimal(SINGLE, "https://e.com")
+        )
+        .status,
+        401
+    );
+    assert_eq!(send(&server, "GET", "/api/profiles", &[], b"").status, 200);
+    assert_eq!(send(&server, "GET", "/api/v1/status", &[], b"").status, 200);
+    let bearer = format!("Bearer {}", MockServer::TEST_KEY);
+    assert_eq!(
+        send(
+            &server,
+            "GET",
+            "/api/v1/tasks",
+            &[("Authorization", &bearer)],
+            b""
+        )
+        .status,
+        200
+    );
+    assert_eq!(server.pending_refusals(), 1);
+    // It answers before the body is read.
+    let reply = post_bytes(&server, SINGLE, b"{broken");
+    assert_eq!(reply.status, 429);
+    assert_eq!(server.pending_refusals(), 0);
+}
+
+#[test]
+fn a_queued_fault_answers_before_a_refusal() {
+    let server = MockServer::start();
+    server.refuse_next(1, None, Refusal::RateLimited);
+    server.push_fault(
+        Fault::status(502, "<html>Bad Gateway</html>").header("Content-Type", "text/html"),
+    );
+    let reply = post(&server, SINGLE, &minimal(SINGLE, "https://example.com"));
+    assert_eq!(reply.status, 502);
+    assert_eq!(reply.body, b"<html>Bad Gateway</html>");
+    assert!(reply.header("x-foura-request-id").is_some());
+    assert_eq!(server.pending_refusals(), 1);
+    assert_eq!(
+        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")).status,
+        429
+    );
+}
+
+#[test]
+fn faults_still_work_on_every_path() {
+    let server = MockServer::start();
+    let others = ["/api/profiles", "/api/v1/status", "/nowhere"];
+    for path in ENGINES.into_iter().chain(others) {
+        server.push_fault(
+            Fault::json(200, &json!({"scripted": path})).header("X-FourA-Credits", "7"),
+        );
+        let reply = send(&server, "GET", path, &[], b"");
+        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(reply.json(), json!({"scripted": path}));
+        assert_eq!(reply.credits(), Some("7"));
+    }
+}
+
+#[test]
+fn every_engine_response_has_a_distinct_request_id() {
+    let server = MockServer::start();
+    let mut ids = Vec::new();
+    for reply in [
+        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")),
+        post(&server, SINGLE, &minimal(SINGLE, "https://timeout.test")),
+        post(&server, SINGLE, &json!({})),
+        post(&server, SINGLE, &minimal(SINGLE, "http://10.0.0.1")),
+        post_with_key(
+            &server,
+            SINGLE,
+            "bad",
+            &minimal(SINGLE, "https://example.com"),
+        ),
+        send(&server, "GET", "/api/profiles", &[], b""),
+    ] {
+        let id = reply.header("x-foura-request-id").unwrap().to_owned();
+        assert_eq!(id.len(), 36, "{id}");
+        ids.push(id);
+    }
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len());
+}
+
+#[test]
+fn the_request_log_records_engine_calls_as_sent() {
+    let server = MockServer::start();
+    let body = json!({"url": "https://example.com/?t={ts}"});
+    ok(&server, AUTO, &body);
+    let r = server.last_request().unwrap();
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.path, "/api/auto");
+    assert_eq!(r.header("x-api-key"), Some(MockServer::ENGINE_KEY));
+    assert_eq!(r.body_json(), Some(body));
+    assert!(
+        !format!("{r:?}").contains(MockServer::ENGINE_KEY),
+        "the key is redacted"
+    );
+}

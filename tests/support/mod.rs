@@ -1,0 +1,72 @@
+//! Fixtures shared by the test binaries: clients aimed at the emulator, and readers of what the
+//! emulator received. Each binary uses only part of this module.
+#![allow(dead_code)]
+
+use foura::mock::{Fault, MockServer, ReceivedRequest};
+use foura::{ApiKey, Client, ClientBuilder, Error, Task, TaskType};
+use serde_json::Value;
+
+/// A builder aimed at `server` with `key` and no proxy taken from the environment; every other
+/// setting is the crate's default.
+pub fn builder_for(server: &MockServer, key: &str) -> ClientBuilder {
+    builder_at(server.url(), key)
+}
+
+/// A builder aimed at `base` with `key` and no proxy taken from the environment.
+pub fn builder_at(base: impl AsRef<str>, key: &str) -> ClientBuilder {
+    Client::builder()
+        .api_key(ApiKey::new(key).unwrap())
+        .base_url(base)
+        .proxy(None)
+}
+
+/// A tasks-API builder ([`MockServer::TEST_KEY`]) for `server`.
+pub fn tasks_builder(server: &MockServer) -> ClientBuilder {
+    builder_for(server, MockServer::TEST_KEY)
+}
+
+/// An engine-API builder ([`MockServer::ENGINE_KEY`]) for `server`.
+pub fn engines_builder(server: &MockServer) -> ClientBuilder {
+    builder_for(server, MockServer::ENGINE_KEY)
+}
+
+/// A fresh emulator whose next answer is `fault`.
+pub fn server_with(fault: Fault) -> MockServer {
+    let server = MockServer::start();
+    server.push_fault(fault);
+    server
+}
+
+/// Submits the task most tests need, a single-engine fetch of `https://example.com`.
+pub fn submit_example(client: &Client) -> Result<Task, Error> {
+    client.submit("https://example.com", TaskType::Single)
+}
+
+/// The last request the emulator received.
+pub fn last(server: &MockServer) -> ReceivedRequest {
+    server
+        .last_request()
+        .expect("the emulator received a request")
+}
+
+/// The JSON body of the last request the emulator received.
+pub fn sent(server: &MockServer) -> Value {
+    last(server).body_json().expect("the client sent JSON")
+}
+
+/// The emulator's request ids are UUIDs: 8-4-4-4-12 hex digits.
+pub fn is_request_id(id: &str) -> bool {
+    id.len() == 36
+        && id.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// A six-character base36 id, as the emulator hands out for proxies.
+pub fn is_base36_id(id: &str) -> bool {
+    id.len() == 6
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+}
