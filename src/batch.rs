@@ -33,6 +33,13 @@ pub trait BatchItem {
 
     /// The response metadata of a result (for credits).
     fn meta(output: &Self::Output) -> &Meta;
+
+    /// The request's stable id ([`RequestId`](crate::RequestId)), to match results to inputs,
+    /// resume a run or split inputs across machines. Every request type of this crate has
+    /// one; an item of your own has none unless it says so (the default).
+    fn request_id(&self) -> Option<crate::RequestId> {
+        None
+    }
 }
 
 macro_rules! batch_item {
@@ -44,6 +51,9 @@ macro_rules! batch_item {
             }
             fn meta(output: &$output) -> &Meta {
                 output.meta()
+            }
+            fn request_id(&self) -> Option<crate::RequestId> {
+                Some(self.id())
             }
         }
     };
@@ -62,6 +72,9 @@ impl<T: BatchItem + ?Sized> BatchItem for &T {
     }
     fn meta(output: &T::Output) -> &Meta {
         T::meta(output)
+    }
+    fn request_id(&self) -> Option<crate::RequestId> {
+        (**self).request_id()
     }
 }
 

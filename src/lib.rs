@@ -67,9 +67,11 @@ mod client;
 pub mod defaults;
 mod engines;
 mod error;
+mod from_json;
 mod key;
 mod meta;
 mod redact;
+mod request_id;
 mod resolve;
 mod retry;
 mod settings;
@@ -98,6 +100,7 @@ pub use engines::{
 pub use error::{Error, ErrorKind, RateLimit};
 pub use key::{API_KEY_ENV, API_KEY_FILE_ENV, ApiKey};
 pub use meta::Meta;
+pub use request_id::RequestId;
 pub use settings::Attempt;
 pub use tasks::{Task, TaskRequest, TaskStatus, TaskType, Timing};
 

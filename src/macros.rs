@@ -53,3 +53,27 @@ macro_rules! response_accessors {
     };
 }
 pub(crate) use response_accessors;
+
+/// The JSON methods every request type shares, for a type with `from_json` and `to_json`:
+/// `from_json_str` and `id`, given the API label and the path hashed into the id.
+macro_rules! request_json {
+    ($api:expr, $path:expr) => {
+        /// Builds the request from a JSON string in FourA's wire format, as
+        /// [`from_json`](Self::from_json) does.
+        ///
+        /// # Errors
+        ///
+        /// As [`from_json`](Self::from_json); text that is not JSON is
+        /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) naming `body`.
+        pub fn from_json_str(json: &str) -> Result<Self, crate::Error> {
+            Self::from_json(&crate::from_json::parse(json)?)
+        }
+
+        /// The request's stable id, from its API, its path and the body it sends
+        /// ([`to_json`](Self::to_json)); see [`RequestId`](crate::RequestId) for the algorithm.
+        pub fn id(&self) -> crate::RequestId {
+            crate::RequestId::of($api, $path, &self.to_json())
+        }
+    };
+}
+pub(crate) use request_json;

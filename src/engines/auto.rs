@@ -361,3 +361,76 @@ impl Client {
         Ok(AutoResponse::from_fields(fields, meta))
     }
 }
+
+/// Requests from FourA's JSON, their JSON, and their id.
+impl AutoRequest {
+    /// Builds a request from an auto-engine body in FourA's wire format — exactly what
+    /// [`to_json`](Self::to_json) gives and `POST /api/auto` takes, e.g.
+    /// `{"url":"https://example.com/","validate":{"data":{"accept":["Add to cart"]}},"returnSession":false}`
+    /// — through the setters, so it is checked as [`Client::auto`] checks a request.
+    ///
+    /// ```
+    /// use foura::{AutoRequest, Validate};
+    ///
+    /// let request = AutoRequest::from_json_str(
+    ///     r#"{"url":"https://example.com/","validate":{"data":{"accept":["Add to cart"]}}}"#,
+    /// )?;
+    /// assert_eq!(request, AutoRequest::new("https://example.com/").validate(Validate::new().data_accept("Add to cart")));
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) naming the field: a
+    /// field this request does not have, a field of the wrong type, a missing `url`, or any
+    /// value [`Client::auto`] would refuse.
+    pub fn from_json(value: &Value) -> Result<AutoRequest, Error> {
+        let mut obj = crate::from_json::JsonObject::new(value, "body", String::new())?;
+        let url = obj.string("url")?;
+        let mut r = AutoRequest::new(obj.required("url", url)?);
+        if let Some(method) = obj.string("method")? {
+            r = r.method(method);
+        }
+        for (name, value) in obj.pairs("headers")?.unwrap_or_default() {
+            r = r.header(name, value);
+        }
+        r = match obj.any("data") {
+            Some(Value::String(text)) => r.body(text.as_str()),
+            Some(json) => r.json_body(json.clone()),
+            None => r,
+        };
+        if let Some(rules) = obj.object("validate")? {
+            r = r.validate(Validate::from_json_object(rules)?);
+        }
+        if let Some(on) = obj.boolean("returnSession")? {
+            r = r.return_session(on);
+        }
+        if let Some(on) = obj.boolean("forceProxy")? {
+            r = r.force_proxy(on);
+        }
+        if let Some(t) = obj.millis("timeout_ms")? {
+            r = r.timeout(t);
+        }
+        if let Some(ids) = obj.strings("ignoreProxies")? {
+            r = r.ignore_proxies(ids);
+        }
+        if let Some(hops) = obj.small("followRedirects", "must be between 0 and 20")? {
+            r = r.follow_redirects(hops);
+        }
+        if let Some(class) = obj.exit_class("exitClass")? {
+            r = r.exit_class(class);
+        }
+        obj.finish()?;
+        r.check()?;
+        Ok(r)
+    }
+
+    /// The JSON body this request sends to `POST /api/auto`, defaults included: what
+    /// [`from_json`](Self::from_json) reads back.
+    pub fn to_json(&self) -> Value {
+        // Cannot fail: every key is a string and every number finite.
+        serde_json::to_value(self.to_wire()).unwrap_or(Value::Null)
+    }
+
+    crate::macros::request_json!(crate::request_id::ENGINES_API, crate::defaults::DEFAULT_AUTO_PATH);
+}

@@ -359,3 +359,78 @@ impl Client {
         Ok(BrowserResponse::from_fields(fields, meta))
     }
 }
+
+/// Requests from FourA's JSON, their JSON, and their id.
+impl BrowserRequest {
+    /// Builds a request from a browser-engine body in FourA's wire format — exactly what
+    /// [`to_json`](Self::to_json) gives and `POST /api/browser/` takes, e.g.
+    /// `{"url":"https://example.com/","headers":{"Referer":"https://example.com/"},"cookies":[{"name":"s","value":"1"}],"checkText":"Add to cart"}`
+    /// — through the setters, so it is checked as [`Client::browser`] checks a request.
+    /// `unblocker` defaults to `true`, as with [`BrowserRequest::new`]; a cookie has `name`,
+    /// `value` and an optional `domain`, the fields sent.
+    ///
+    /// ```
+    /// use foura::BrowserRequest;
+    ///
+    /// let request = BrowserRequest::from_json_str(r#"{"url":"https://example.com/","checkStatus":200}"#)?;
+    /// assert_eq!(request, BrowserRequest::new("https://example.com/").check_status(200));
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) naming the field: a
+    /// field this request (or a cookie) does not have, a field of the wrong type, a missing
+    /// `url`, or any value [`Client::browser`] would refuse.
+    pub fn from_json(value: &Value) -> Result<BrowserRequest, Error> {
+        let mut obj = crate::from_json::JsonObject::new(value, "body", String::new())?;
+        let url = obj.string("url")?;
+        let mut r = BrowserRequest::new(obj.required("url", url)?);
+        for (name, value) in obj.string_map("headers")?.unwrap_or_default() {
+            r = r.header(name, value);
+        }
+        let cookies = obj.list("cookies", "must be a cookie object", Some)?;
+        for (i, cookie) in cookies.unwrap_or_default().into_iter().enumerate() {
+            let path = format!("cookies[{i}]");
+            let mut c = crate::from_json::JsonObject::new(cookie, &path, format!("{path}."))?;
+            let name = c.string("name")?;
+            let value = c.string("value")?;
+            let mut cookie = Cookie::new(c.required("name", name)?, c.required("value", value)?);
+            if let Some(domain) = c.string("domain")? {
+                cookie = cookie.domain(domain);
+            }
+            c.finish()?;
+            r = r.cookie(cookie);
+        }
+        if let Some(v) = obj.string("userAgent")? {
+            r = r.user_agent(v);
+        }
+        if let Some(v) = obj.string("proxy")? {
+            r = r.proxy(v);
+        }
+        if let Some(t) = obj.millis("timeout_ms")? {
+            r = r.timeout(t);
+        }
+        if let Some(status) = obj.small("checkStatus", "must be an HTTP status (100–599)")? {
+            r = r.check_status(status);
+        }
+        if let Some(v) = obj.string("checkText")? {
+            r = r.check_text(v);
+        }
+        if let Some(on) = obj.boolean("unblocker")? {
+            r = r.unblocker(on);
+        }
+        obj.finish()?;
+        r.check()?;
+        Ok(r)
+    }
+
+    /// The JSON body this request sends to `POST /api/browser/`, defaults included: what
+    /// [`from_json`](Self::from_json) reads back.
+    pub fn to_json(&self) -> Value {
+        // Cannot fail: every key is a string and every number finite.
+        serde_json::to_value(self.to_wire()).unwrap_or(Value::Null)
+    }
+
+    crate::macros::request_json!(crate::request_id::ENGINES_API, "/api/browser/");
+}

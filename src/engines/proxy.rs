@@ -299,3 +299,62 @@ impl Client {
         Ok(ProxyResponse::from_fields(fields, meta))
     }
 }
+
+/// Requests from FourA's JSON, their JSON, and their id.
+impl ProxyRequest {
+    /// Builds a request from a proxy-engine body in FourA's wire format — exactly what
+    /// [`to_json`](Self::to_json) gives and `POST /api/proxy/` takes, e.g.
+    /// `{"request":{"method":"GET","url":"https://example.com/"},"maxTries":25,"exitCountries":["DE"]}`
+    /// — through the setters, so it is checked as [`Client::proxy`] checks a request. The
+    /// inner `request` is read as [`SingleRequest::from_json`] reads a body, its fields named
+    /// `request.…`.
+    ///
+    /// ```
+    /// use foura::ProxyRequest;
+    ///
+    /// let request = ProxyRequest::from_json_str(
+    ///     r#"{"request":{"method":"GET","url":"https://example.com/"},"maxTries":25}"#,
+    /// )?;
+    /// assert_eq!(request.to_json()["maxTries"], 25);
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) naming the field: a
+    /// field this request does not have, a field of the wrong type, a missing `request` or
+    /// `request.url`, or any value [`Client::proxy`] would refuse.
+    pub fn from_json(value: &Value) -> Result<ProxyRequest, Error> {
+        let mut obj = crate::from_json::JsonObject::new(value, "body", String::new())?;
+        let inner = obj.object("request")?;
+        let inner = obj.required("request", inner)?;
+        let mut r = ProxyRequest::new(SingleRequest::from_json_object(inner)?);
+        if let Some(tries) = obj.small("maxTries", "must be between 1 and 90")? {
+            r = r.max_tries(tries);
+        }
+        if let Some(t) = obj.millis("timeout_ms")? {
+            r = r.timeout(t);
+        }
+        if let Some(ids) = obj.strings("ignoreProxies")? {
+            r = r.ignore_proxies(ids);
+        }
+        if let Some(countries) = obj.strings("exitCountries")? {
+            r = r.exit_countries(countries);
+        }
+        if let Some(class) = obj.exit_class("exitClass")? {
+            r = r.exit_class(class);
+        }
+        obj.finish()?;
+        r.check()?;
+        Ok(r)
+    }
+
+    /// The JSON body this request sends to `POST /api/proxy/`, defaults included: what
+    /// [`from_json`](Self::from_json) reads back.
+    pub fn to_json(&self) -> Value {
+        // Cannot fail: every key is a string and every number finite.
+        serde_json::to_value(self.to_wire()).unwrap_or(Value::Null)
+    }
+
+    crate::macros::request_json!(crate::request_id::ENGINES_API, "/api/proxy/");
+}

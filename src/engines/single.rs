@@ -428,3 +428,107 @@ impl Client {
         Ok(SingleResponse::from_fields(fields, meta))
     }
 }
+
+/// Requests from FourA's JSON, their JSON, and their id.
+impl SingleRequest {
+    /// Builds a request from a single-engine body in FourA's wire format — exactly what
+    /// [`to_json`](Self::to_json) gives and `POST /api/single/` takes, e.g.
+    /// `{"method":"GET","url":"https://example.com/","headers":[["Accept","text/html"]],"timeout_ms":15000}`
+    /// — through the setters, so it is checked as [`Client::single`] checks a request.
+    /// `method` defaults to `GET` and `unblocker` to `true`, as with [`SingleRequest::new`].
+    ///
+    /// ```
+    /// use foura::SingleRequest;
+    ///
+    /// let request = SingleRequest::from_json_str(
+    ///     r#"{"method":"GET","url":"https://example.com/","headers":[["Accept","text/html"]],"timeout_ms":15000}"#,
+    /// )?;
+    /// assert_eq!(request, SingleRequest::get("https://example.com/").header("Accept", "text/html").timeout(std::time::Duration::from_secs(15)));
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) naming the field: a
+    /// field this request does not have (a typo is refused, not dropped), a field of the wrong
+    /// type, a missing `url`, or any value [`Client::single`] would refuse.
+    pub fn from_json(value: &Value) -> Result<SingleRequest, Error> {
+        let request =
+            SingleRequest::from_json_object(crate::from_json::JsonObject::new(value, "body", String::new())?)?;
+        request.check("")?;
+        Ok(request)
+    }
+
+    /// The request's fields from `obj` (the whole body, or proxy's `request`), unchecked.
+    pub(crate) fn from_json_object(
+        mut obj: crate::from_json::JsonObject<'_>,
+    ) -> Result<SingleRequest, Error> {
+        let url = obj.string("url")?;
+        let url = obj.required("url", url)?;
+        let mut r = SingleRequest::new(obj.string("method")?.unwrap_or("GET"), url);
+        for (name, value) in obj.pairs("headers")?.unwrap_or_default() {
+            r = r.header(name, value);
+        }
+        if let Some(on) = obj.boolean("unblocker")? {
+            r = r.unblocker(on);
+        }
+        if let Some(v) = obj.string("profile")? {
+            r = r.profile(v);
+        }
+        if let Some(v) = obj.string("browser")? {
+            r = r.browser(v);
+        }
+        if let Some(v) = obj.string("os")? {
+            r = r.os(v);
+        }
+        if let Some(v) = obj.string("version")? {
+            r = r.version(v);
+        }
+        r = match obj.any("data") {
+            Some(Value::String(text)) => r.body(text.as_str()),
+            Some(json) => r.json_body(json.clone()),
+            None => r,
+        };
+        if let Some(v) = obj.string("proxy")? {
+            r = r.proxy(v);
+        }
+        if let Some(t) = obj.millis("timeout_ms")? {
+            r = r.timeout(t);
+        }
+        if let Some(t) = obj.millis("connect_timeout_ms")? {
+            r = r.connect_timeout(t);
+        }
+        if let Some(t) = obj.millis("accept_timeout_ms")? {
+            r = r.accept_timeout(t);
+        }
+        if let Some(t) = obj.millis("server_response_timeout_ms")? {
+            r = r.server_response_timeout(t);
+        }
+        if let Some(t) = obj.seconds("dns_cache_timeout_sec")? {
+            r = r.dns_cache_timeout(t);
+        }
+        if let Some(hops) = obj.small("followRedirects", "must be between 0 and 20")? {
+            r = r.follow_redirects(hops);
+        }
+        if let Some(on) = obj.boolean("tryJsonData")? {
+            r = r.try_json_data(on);
+        }
+        if let Some(on) = obj.boolean("returnBuffer")? {
+            r = r.return_buffer(on);
+        }
+        if let Some(rules) = obj.object("validate")? {
+            r = r.validate(Validate::from_json_object(rules)?);
+        }
+        obj.finish()?;
+        Ok(r)
+    }
+
+    /// The JSON body this request sends to `POST /api/single/` (as proxy's `request`, the
+    /// same object), defaults included: what [`from_json`](Self::from_json) reads back.
+    pub fn to_json(&self) -> Value {
+        // Cannot fail: every key is a string and every number finite.
+        serde_json::to_value(self.to_wire()).unwrap_or(Value::Null)
+    }
+
+    crate::macros::request_json!(crate::request_id::ENGINES_API, "/api/single/");
+}

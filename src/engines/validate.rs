@@ -167,6 +167,46 @@ impl IsEmpty for SortedObject<'_> {
     }
 }
 
+/// Reading `validate` from FourA's JSON.
+impl Validate {
+    /// The rules of a `validate` object (`{"status":{"accept":[…],"fail":[…]},"headers":…,
+    /// "data":…}`), through the setters; fields named from `obj`'s path.
+    pub(crate) fn from_json_object(mut obj: crate::from_json::JsonObject<'_>) -> Result<Validate, Error> {
+        let mut rules = Validate::new();
+        if let Some(mut status) = obj.object("status")? {
+            let code = |v: &serde_json::Value| v.as_u64().and_then(|n| u16::try_from(n).ok());
+            let what = "must be an HTTP status (100–599)";
+            if let Some(codes) = status.list("accept", what, code)? {
+                rules = rules.status_accept(codes);
+            }
+            if let Some(codes) = status.list("fail", what, code)? {
+                rules = rules.status_fail(codes);
+            }
+            status.finish()?;
+        }
+        if let Some(mut headers) = obj.object("headers")? {
+            for (name, value) in headers.string_map("accept")?.unwrap_or_default() {
+                rules = rules.header_accept(name, value);
+            }
+            for (name, value) in headers.string_map("fail")?.unwrap_or_default() {
+                rules = rules.header_fail(name, value);
+            }
+            headers.finish()?;
+        }
+        if let Some(mut data) = obj.object("data")? {
+            for text in data.strings("accept")?.unwrap_or_default() {
+                rules = rules.data_accept(text);
+            }
+            for text in data.strings("fail")?.unwrap_or_default() {
+                rules = rules.data_fail(text);
+            }
+            data.finish()?;
+        }
+        obj.finish()?;
+        Ok(rules)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -228,3 +228,68 @@ impl Serialize for HeaderObject<'_> {
         s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
     }
 }
+
+/// Requests from FourA's JSON, their JSON, and their id.
+impl TaskRequest {
+    /// Builds a request from a task body in FourA's wire format — exactly what
+    /// [`to_json`](Self::to_json) gives and `POST /api/v1/tasks` takes, e.g.
+    /// `{"url":"https://example.com/","type":"browser","options":{"waitFor":".list","timeout":15000}}`
+    /// — through the setters, then checked by [`validate`](Self::validate).
+    /// `options.headers` is applied in the order the [`Value`](serde_json::Value) keeps its
+    /// keys (by name, unless serde_json's `preserve_order` feature is on).
+    ///
+    /// ```
+    /// use foura::{TaskRequest, TaskType};
+    ///
+    /// let request = TaskRequest::from_json_str(r#"{"url":"https://example.com/","type":"single"}"#)?;
+    /// assert_eq!(request, TaskRequest::new("https://example.com/", TaskType::Single));
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidRequest`] naming the field: a field a task does not have (a typo
+    /// is refused, not dropped), a field of the wrong type, a missing `url` or `type`, or
+    /// anything [`validate`](Self::validate) refuses.
+    pub fn from_json(value: &serde_json::Value) -> Result<TaskRequest, Error> {
+        let mut obj = crate::from_json::JsonObject::new(value, "body", String::new())?;
+        let url = obj.string("url")?;
+        let url = obj.required("url", url)?;
+        let task_type = obj.string("type")?;
+        let task_type = TaskType::from_wire(obj.required("type", task_type)?);
+        let mut r = TaskRequest::new(url, task_type);
+        if let Some(mut options) = obj.object("options")? {
+            if let Some(selector) = options.string("waitFor")? {
+                r = r.wait_for(selector);
+            }
+            if let Some(t) = options.millis("timeout")? {
+                r = r.timeout(t);
+            }
+            if let Some(country) = options.string("proxyCountry")? {
+                r = r.proxy_country(country);
+            }
+            if let Some(on) = options.boolean("javascript")? {
+                r = r.javascript(on);
+            }
+            for (name, value) in options.string_map("headers")?.unwrap_or_default() {
+                r = r.header(name, value);
+            }
+            options.finish()?;
+        }
+        obj.finish()?;
+        r.validate()?;
+        Ok(r)
+    }
+
+    /// The JSON body this request sends to `POST /api/v1/tasks`: what
+    /// [`from_json`](Self::from_json) reads back.
+    pub fn to_json(&self) -> serde_json::Value {
+        // Cannot fail: the body is JSON this crate wrote.
+        self.to_wire()
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    crate::macros::request_json!(crate::request_id::TASKS_API, super::TASKS_PATH);
+}
