@@ -113,10 +113,12 @@ impl<'a> JsonObject<'a> {
 
     /// `exitClass`: `standard` or `premium`.
     pub(crate) fn exit_class(&mut self, name: &str) -> Result<Option<ExitClass>, Error> {
-        self.typed(name, "must be standard or premium", |v| match v.as_str()? {
-            "standard" => Some(ExitClass::Standard),
-            "premium" => Some(ExitClass::Premium),
-            _ => None,
+        self.typed(name, "must be standard or premium", |v| {
+            match v.as_str()? {
+                "standard" => Some(ExitClass::Standard),
+                "premium" => Some(ExitClass::Premium),
+                _ => None,
+            }
         })
     }
 
@@ -148,12 +150,14 @@ impl<'a> JsonObject<'a> {
 
     /// `[name, value]` string pairs (the engines' `headers`).
     pub(crate) fn pairs(&mut self, name: &str) -> Result<Option<Vec<(&'a str, &'a str)>>, Error> {
-        self.list(name, "must be a [name, value] pair of strings", |item| {
-            match item.as_array().map(Vec::as_slice) {
+        self.list(
+            name,
+            "must be a [name, value] pair of strings",
+            |item| match item.as_array().map(Vec::as_slice) {
                 Some([n, v]) => Some((n.as_str()?, v.as_str()?)),
                 _ => None,
-            }
-        })
+            },
+        )
     }
 
     /// An object of string values (the browser's and the tasks' `headers`), in the order the

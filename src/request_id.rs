@@ -59,7 +59,7 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 /// use foura::{RequestId, SingleRequest};
 ///
 /// let id = SingleRequest::get("https://example.com/").id();
-/// assert_eq!(id.to_string(), "4b5bc6bc6cfbd4ba");
+/// assert_eq!(id.to_string(), "2214c5e7b0567685");
 /// assert_eq!(id.to_string().parse::<RequestId>()?, id);
 /// # Ok::<(), foura::Error>(())
 /// ```
@@ -236,7 +236,12 @@ mod tests {
         let id = RequestId::from_u64(0xab);
         assert_eq!(id.to_string(), "00000000000000ab");
         assert_eq!("00000000000000AB".parse::<RequestId>().unwrap(), id);
-        for bad in ["ab", "00000000000000ag", "+0000000000000ab", "000000000000000ab"] {
+        for bad in [
+            "ab",
+            "00000000000000ag",
+            "+0000000000000ab",
+            "000000000000000ab",
+        ] {
             assert!(bad.parse::<RequestId>().is_err(), "{bad}");
         }
     }

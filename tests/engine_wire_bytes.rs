@@ -1,5 +1,6 @@
 //! The exact bytes each engine request puts on the wire, field order included, for every
-//! builder setter: a change to how bodies are serialised must not change one byte.
+//! builder setter: a change to how bodies are serialised must not change one byte. Each golden
+//! body also reads back (`from_json`) as a request that sends it byte for byte.
 
 use std::time::Duration;
 
@@ -136,7 +137,9 @@ fn single_bodies_are_byte_for_byte_unchanged() {
             r#"{"method":"GET","proxy":"k3x9q","unblocker":true,"url":"https://example.com/"}"#,
         ),
     ];
-    check(&cases);
+    check(&cases, |golden| {
+        single(SingleRequest::from_json_str(golden).unwrap())
+    });
 }
 
 #[test]
@@ -185,7 +188,9 @@ fn proxy_bodies_are_byte_for_byte_unchanged() {
             r#"{"exitClass":"standard","maxTries":1,"request":{"method":"GET","unblocker":false,"url":"https://example.com/"}}"#,
         ),
     ];
-    check(&cases);
+    check(&cases, |golden| {
+        proxy(ProxyRequest::from_json_str(golden).unwrap())
+    });
 }
 
 #[test]
@@ -229,7 +234,9 @@ fn browser_bodies_are_byte_for_byte_unchanged() {
             r#"{"checkStatus":404,"unblocker":true,"url":"https://example.com/"}"#,
         ),
     ];
-    check(&cases);
+    check(&cases, |golden| {
+        browser(BrowserRequest::from_json_str(golden).unwrap())
+    });
 }
 
 #[test]
@@ -275,11 +282,19 @@ fn auto_bodies_are_byte_for_byte_unchanged() {
             r#"{"forceProxy":false,"returnSession":true,"url":"https://example.com/","validate":{"data":{"accept":["ok"]}}}"#,
         ),
     ];
-    check(&cases);
+    check(&cases, |golden| {
+        auto(AutoRequest::from_json_str(golden).unwrap())
+    });
 }
 
-fn check(cases: &[(String, &str)]) {
+/// Each case sent its golden body, and the request read from that body sends it again.
+fn check(cases: &[(String, &str)], resend_golden: impl Fn(&str) -> String) {
     for (i, (sent, golden)) in cases.iter().enumerate() {
         assert_eq!(sent, golden, "case {i}");
+        assert_eq!(
+            &resend_golden(golden),
+            golden,
+            "case {i}, read back from its JSON"
+        );
     }
 }

@@ -432,5 +432,8 @@ impl AutoRequest {
         serde_json::to_value(self.to_wire()).unwrap_or(Value::Null)
     }
 
-    crate::macros::request_json!(crate::request_id::ENGINES_API, crate::defaults::DEFAULT_AUTO_PATH);
+    crate::macros::request_json!(
+        crate::request_id::ENGINES_API,
+        crate::defaults::DEFAULT_AUTO_PATH
+    );
 }

@@ -453,8 +453,11 @@ impl SingleRequest {
     /// field this request does not have (a typo is refused, not dropped), a field of the wrong
     /// type, a missing `url`, or any value [`Client::single`] would refuse.
     pub fn from_json(value: &Value) -> Result<SingleRequest, Error> {
-        let request =
-            SingleRequest::from_json_object(crate::from_json::JsonObject::new(value, "body", String::new())?)?;
+        let request = SingleRequest::from_json_object(crate::from_json::JsonObject::new(
+            value,
+            "body",
+            String::new(),
+        )?)?;
         request.check("")?;
         Ok(request)
     }

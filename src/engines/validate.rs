@@ -171,7 +171,9 @@ impl IsEmpty for SortedObject<'_> {
 impl Validate {
     /// The rules of a `validate` object (`{"status":{"accept":[…],"fail":[…]},"headers":…,
     /// "data":…}`), through the setters; fields named from `obj`'s path.
-    pub(crate) fn from_json_object(mut obj: crate::from_json::JsonObject<'_>) -> Result<Validate, Error> {
+    pub(crate) fn from_json_object(
+        mut obj: crate::from_json::JsonObject<'_>,
+    ) -> Result<Validate, Error> {
         let mut rules = Validate::new();
         if let Some(mut status) = obj.object("status")? {
             let code = |v: &serde_json::Value| v.as_u64().and_then(|n| u16::try_from(n).ok());
