@@ -99,7 +99,9 @@ impl ClientBuilder {
     /// The forms `https://eu.api.foura.ai`, `https://eu.api.foura.ai/api` and
     /// `https://eu.api.foura.ai/api/v1` (with or without a trailing `/`) all mean the same
     /// host. `http://` is accepted only for loopback hosts (`127.0.0.0/8`, `::1`,
-    /// `localhost`), e.g. the built-in emulator; anything else must be `https://`.
+    /// `localhost` and names under `.localhost`, which resolve to loopback without asking a
+    /// resolver), e.g. the built-in emulator; anything else must be `https://`. A port must be
+    /// 1–65535.
     pub fn base_url(mut self, url: impl AsRef<str>) -> Self {
         self.settings.base_url = url.as_ref().to_owned();
         self

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ureq::http::{self, HeaderValue};
 
+use crate::defaults::CREATION_MAX_IDLE;
 use crate::error::{Error, ErrorKind, Service, sanitize};
 use crate::key::ApiKey;
 use crate::meta::Meta;
@@ -221,19 +222,26 @@ impl Line<'_> {
 
     /// Sends `request` with what is left of the call's time: `remaining` for the whole
     /// exchange, `connect` each for resolving and connecting.
+    /// A task creation reuses only a connection idle for less than [`CREATION_MAX_IDLE`]: one
+    /// idle longer may be closing at the server as the request crosses it, and the creation
+    /// could then only end "maybe created".
     fn send(
         &self,
         request: http::Request<impl ureq::AsSendBody>,
+        call: &Call<'_>,
         remaining: Duration,
         connect: Duration,
     ) -> Result<http::Response<ureq::Body>, ureq::Error> {
-        let request = self
+        let mut request = self
             .agent
             .configure_request(request)
             .timeout_global(Some(remaining))
             .timeout_resolve(Some(connect))
-            .timeout_connect(Some(connect))
-            .build();
+            .timeout_connect(Some(connect));
+        if call.creates_task {
+            request = request.max_idle_age(CREATION_MAX_IDLE);
+        }
+        let request = request.build();
         self.agent.run(request)
     }
 
@@ -279,11 +287,11 @@ impl Line<'_> {
             Method::Get => request
                 .body(())
                 .map_err(ureq::Error::from)
-                .and_then(|r| self.send(r, remaining, connect)),
+                .and_then(|r| self.send(r, call, remaining, connect)),
             Method::Post => request
                 .body(call.body.as_deref().unwrap_or(b"{}"))
                 .map_err(ureq::Error::from)
-                .and_then(|r| self.send(r, remaining, connect)),
+                .and_then(|r| self.send(r, call, remaining, connect)),
         };
         let mut response = sent.map_err(|e| {
             let reached = may_have_reached_server(&e);

@@ -27,6 +27,16 @@ pub const BACKOFF_BASE: Duration = Duration::from_millis(500);
 pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// The shortest pause between attempts, even when FourA asks for none.
 pub const MIN_RETRY_WAIT: Duration = Duration::from_millis(100);
+/// How long an idle pooled connection is kept for reuse: 15 s, a quarter of the 60 s after
+/// which common load balancers close idle connections (AWS's Application Load Balancer's
+/// default idle timeout), so the client closes its idle connections long before a server
+/// does and never races that close.
+pub const POOL_IDLE_AGE: Duration = Duration::from_secs(15);
+/// The longest a pooled connection may have been idle to carry a task creation: 2 s, under the
+/// shortest keep-alive timeouts servers commonly use (5 s: Node.js's `keepAliveTimeout`,
+/// Apache's `KeepAliveTimeout`). A creation sent on a connection the server is closing could
+/// only end "maybe created", so after a quiet spell a creation opens a fresh connection.
+pub const CREATION_MAX_IDLE: Duration = Duration::from_secs(2);
 /// Default number of idle connections kept for reuse.
 pub const DEFAULT_POOL_SIZE: usize = 16;
 /// The auto engine's default path: FourA's own client calls `/api/auto` without a slash

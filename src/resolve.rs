@@ -6,9 +6,14 @@
 //! answers IP literals directly and remembers names for a short while, so a kept-alive call
 //! with the crate's finite timeouts costs what one without timeouts does; a name it has not
 //! seen is still resolved by ureq's resolver, under the call's timeout.
+//!
+//! `localhost` and every name under `.localhost` are loopback by definition (RFC 6761 §6.3)
+//! and are answered with `127.0.0.1` and `::1` without asking any resolver, as curl does:
+//! a plain-`http://` base URL is allowed for them because they are loopback, so a hosts file
+//! or DNS server must not be able to send the cleartext key elsewhere.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -50,6 +55,12 @@ impl Resolver for QuickResolver {
             addrs.push(SocketAddr::new(ip, port));
             return Ok(addrs);
         }
+        if is_localhost_name(host) {
+            let mut addrs = self.empty();
+            addrs.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+            addrs.push(SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port));
+            return Ok(addrs);
+        }
         let key = format!("{host}:{port}");
         let cached = {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -67,4 +78,15 @@ impl Resolver for QuickResolver {
         cache.insert(key, (Instant::now(), addrs.clone()));
         Ok(addrs)
     }
+}
+
+/// Whether `host` is `localhost` or a name under `.localhost` (RFC 6761 §6.3), in any letter
+/// case and with or without the root's trailing dot.
+pub(crate) fn is_localhost_name(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let len = host.len();
+    host.eq_ignore_ascii_case("localhost")
+        || (len > ".localhost".len()
+            && host.is_char_boundary(len - ".localhost".len())
+            && host[len - ".localhost".len()..].eq_ignore_ascii_case(".localhost"))
 }

@@ -11,7 +11,7 @@ use ureq::http::Uri;
 use crate::defaults::{
     DEFAULT_AUTO_PATH, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_POOL_SIZE, DEFAULT_TASK_TIMEOUT,
-    TIMEOUT_MARGIN,
+    POOL_IDLE_AGE, TIMEOUT_MARGIN,
 };
 use crate::error::{Error, ErrorKind};
 
@@ -120,6 +120,7 @@ impl Settings {
             .user_agent(self.user_agent.as_str())
             .max_idle_connections_per_host(self.pool_size)
             .max_idle_connections(self.pool_size.max(10))
+            .max_idle_age(POOL_IDLE_AGE)
             .proxy(proxy);
         #[cfg(feature = "native-tls")]
         let config = config.tls_config(
@@ -190,6 +191,14 @@ pub(crate) fn normalize_base_url(raw: &str) -> Result<String, Error> {
     if uri.query().is_some() {
         return Err(bad("must not contain a query string"));
     }
+    // A port that does not fit 16 bits reads as no port at all (`Uri::port_u16` is `None`),
+    // which would send the request, key included, to port 80 or 443.
+    let after_host = authority.rsplit(']').next().unwrap_or_default();
+    if let Some((_, port)) = after_host.rsplit_once(':') {
+        if !port.parse::<u16>().is_ok_and(|p| p >= 1) {
+            return Err(bad("has a port that is not a number from 1 to 65535"));
+        }
+    }
     let host = uri.host().unwrap_or_default();
     match scheme.as_str() {
         "https" => {}
@@ -215,10 +224,11 @@ pub(crate) fn normalize_base_url(raw: &str) -> Result<String, Error> {
     ))
 }
 
-/// Loopback hosts: `localhost`, `127.0.0.0/8` and `::1` (bracketed or not).
+/// Loopback hosts: `127.0.0.0/8`, `::1` (bracketed or not), and the names that
+/// [`crate::resolve`] answers with loopback addresses itself.
 fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
+    crate::resolve::is_localhost_name(host)
         || host.parse::<IpAddr>().is_ok_and(|ip| match ip {
             IpAddr::V4(v4) => v4.is_loopback(),
             IpAddr::V6(v6) => {

@@ -50,13 +50,31 @@ pub(crate) fn check_header(field: &str, name: &str, value: &str) -> Result<(), E
             ),
         ));
     }
-    if value.chars().any(|c| c.is_control() && c != '\t') {
+    if !is_header_text(value) {
         return Err(Error::invalid_request(
             field,
             format_args!("header {name} has a value with control characters"),
         ));
     }
     Ok(())
+}
+
+/// Checks a string FourA turns into a header, a cookie or another header-like value
+/// (`userAgent`, a cookie's parts, `profile`, `proxy`, …): the same rule as a header value,
+/// so a CR, LF or NUL cannot start a header of its own.
+pub(crate) fn check_header_text(field: &str, value: &str) -> Result<(), Error> {
+    if !is_header_text(value) {
+        return Err(Error::invalid_request(
+            field,
+            "contains control characters (CR, LF, NUL, …), which a header value cannot hold",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `value` may be sent in a header: no control character but tab (RFC 9110 §5.5).
+fn is_header_text(value: &str) -> bool {
+    !value.chars().any(|c| c.is_control() && c != '\t')
 }
 
 /// Checks the HTTP method of a target request.

@@ -315,3 +315,38 @@ fn no_fragment_of_the_key_survives_a_cut_short_message() {
         );
     }
 }
+
+#[test]
+fn localhost_names_reach_the_loopback_emulator_without_asking_the_resolver() {
+    // RFC 6761: `localhost` and every name under `.localhost` are loopback. A resolver is not
+    // asked (it does not know `*.localhost`, and an odd hosts file could send the cleartext key
+    // elsewhere): the names are answered with the loopback addresses, as curl does.
+    let server = MockServer::start();
+    let port = server.addr().port();
+    for host in [
+        "localhost",
+        "LocalHost",
+        "api.foura-test.localhost",
+        "a.b.localhost.",
+    ] {
+        let client = builder_for(&server, KEY)
+            .base_url(format!("http://{host}:{port}"))
+            .build()
+            .unwrap_or_else(|e| panic!("{host}: {e}"));
+        submit_example(&client).unwrap_or_else(|e| panic!("{host}: {e}"));
+    }
+    assert_eq!(
+        server.request_count(),
+        4,
+        "every request reached the emulator"
+    );
+    // A name that only ends like one is not loopback.
+    for host in ["notlocalhost", "localhost.example.com", "evil-localhost"] {
+        let err = builder_for(&server, KEY)
+            .base_url(format!("http://{host}:{port}"))
+            .build()
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{host}");
+    }
+}

@@ -209,6 +209,18 @@ impl BrowserRequest {
                 "has a cookie without a name",
             ));
         }
+        for (i, c) in self.cookies.iter().enumerate() {
+            for (part, value) in [
+                ("name", Some(&c.name)),
+                ("value", Some(&c.value)),
+                ("domain", c.domain.as_ref()),
+                ("path", c.path.as_ref()),
+            ] {
+                if let Some(value) = value {
+                    crate::wire::check_header_text(&format!("cookies[{i}].{part}"), value)?;
+                }
+            }
+        }
         for (name, value) in [
             ("userAgent", &self.user_agent),
             ("proxy", &self.proxy),
@@ -216,6 +228,11 @@ impl BrowserRequest {
         ] {
             if value.as_deref().is_some_and(|v| v.is_empty()) {
                 return Err(Error::invalid_request(name, "must not be empty"));
+            }
+        }
+        for (name, value) in [("userAgent", &self.user_agent), ("proxy", &self.proxy)] {
+            if let Some(value) = value {
+                crate::wire::check_header_text(name, value)?;
             }
         }
         if let Some(t) = self.timeout {

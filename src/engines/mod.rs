@@ -134,7 +134,8 @@ pub(crate) fn check_proxy_ids(field: &str, ids: &[String]) -> Result<(), Error> 
             "has an empty id or one with whitespace",
         ));
     }
-    Ok(())
+    ids.iter()
+        .try_for_each(|id| crate::wire::check_header_text(field, id))
 }
 
 impl Client {

@@ -239,8 +239,11 @@ impl SingleRequest {
             ("version", &self.version),
             ("proxy", &self.proxy),
         ] {
-            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
-                return Err(Error::invalid_request(&field(name), "must not be empty"));
+            if let Some(value) = value {
+                if value.trim().is_empty() {
+                    return Err(Error::invalid_request(&field(name), "must not be empty"));
+                }
+                crate::wire::check_header_text(&field(name), value)?;
             }
         }
         if let Some(t) = self.timeout {

@@ -145,6 +145,13 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
     let mut reader = BufReader::new(read_half);
     let mut writer = stream;
     while !shared.stopping() {
+        let idle_close = shared.lock().idle_close;
+        if let Some(idle) = idle_close {
+            if !next_request_within(&mut reader, idle) {
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+        }
         let request = match http::read_request(&mut reader) {
             Ok(Some(r)) => r,
             Ok(None) => return,
@@ -305,6 +312,24 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
             return;
         }
     }
+}
+
+/// Whether the next request starts arriving within `idle` (for
+/// [`MockServer::close_idle_after`]); `false` also when the client closed the connection.
+fn next_request_within(reader: &mut BufReader<TcpStream>, idle: Duration) -> bool {
+    if !reader.buffer().is_empty() {
+        return true;
+    }
+    if reader
+        .get_ref()
+        .set_read_timeout(Some(idle.max(Duration::from_millis(1))))
+        .is_err()
+    {
+        return true;
+    }
+    let arrived = matches!(reader.fill_buf(), Ok(bytes) if !bytes.is_empty());
+    let _ = reader.get_ref().set_read_timeout(None);
+    arrived
 }
 
 /// The emulator's normal answer to a request.

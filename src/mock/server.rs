@@ -35,6 +35,9 @@ pub(crate) struct State {
     pub(crate) random: Option<RandomFaults>,
     /// How many requests each fault answered, by the fault's `Display` name.
     pub(crate) fault_counts: BTreeMap<String, usize>,
+    /// After [`MockServer::close_idle_after`]: how long a connection may wait for its next
+    /// request before the emulator closes it.
+    pub(crate) idle_close: Option<Duration>,
 }
 
 pub(crate) struct Shared {
@@ -102,6 +105,7 @@ impl MockServer {
                 premium_allowed: true,
                 random: None,
                 fault_counts: BTreeMap::new(),
+                idle_close: None,
             }),
             shutdown: AtomicBool::new(false),
             accepted: AtomicUsize::new(0),
@@ -220,6 +224,33 @@ impl MockServer {
     pub fn push_faults(&self, n: usize, fault: Fault) {
         let mut state = self.shared.lock();
         state.faults.extend(std::iter::repeat_n(fault, n));
+    }
+
+    /// From now on, closes every connection that waits `idle` for its next request (after an
+    /// answer, or after being accepted) — without having sent `Connection: close`, as a load
+    /// balancer's idle timeout does. A client's pool sees a close that has already arrived;
+    /// a request sent as the close happens meets a closed connection.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use foura::mock::MockServer;
+    ///
+    /// let server = MockServer::start();
+    /// server.close_idle_after(Duration::from_millis(50));
+    /// let client = server.client();
+    /// client.submit("https://example.com", foura::TaskType::Single)?;
+    /// std::thread::sleep(Duration::from_millis(150));
+    /// client.submit("https://example.com", foura::TaskType::Single)?;
+    /// assert_eq!(server.connections_accepted(), 2);
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    pub fn close_idle_after(&self, idle: Duration) {
+        self.shared.lock().idle_close = Some(idle);
+    }
+
+    /// Stops [`MockServer::close_idle_after`]: idle connections stay open again.
+    pub fn keep_idle_connections(&self) {
+        self.shared.lock().idle_close = None;
     }
 
     /// How many queued faults have not been used yet.

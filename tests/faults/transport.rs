@@ -71,6 +71,42 @@ fn plain_http_to_a_non_loopback_host_is_refused_before_connecting() {
 }
 
 #[test]
+fn a_base_url_port_outside_1_to_65535_is_refused_and_nothing_is_sent() {
+    let server = MockServer::start();
+    let port = server.addr().port();
+    // A port that does not fit 16 bits would otherwise be read as no port at all, and the
+    // key sent to port 80 (443 for https://).
+    for base in [
+        format!("http://127.0.0.1:{}", u32::from(port) + 65_536),
+        "http://127.0.0.1:99999".to_owned(),
+        "http://localhost:65536".to_owned(),
+        "https://eu.api.foura.ai:70000/api/v1".to_owned(),
+        "http://127.0.0.1:0".to_owned(),
+        "http://127.0.0.1:".to_owned(),
+        "https://eu.api.foura.ai:/api".to_owned(),
+    ] {
+        let err = builder_at(&base, MockServer::TEST_KEY)
+            .build()
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{base}");
+        assert!(err.to_string().contains("base_url"), "{base}: {err}");
+        assert!(err.to_string().contains("port"), "{base}: {err}");
+    }
+    for base in [
+        "http://127.0.0.1:1",
+        "http://127.0.0.1:65535",
+        "https://eu.api.foura.ai:443",
+    ] {
+        assert!(
+            builder_at(base, MockServer::TEST_KEY).build().is_ok(),
+            "{base}"
+        );
+    }
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
 fn a_stalled_server_hits_the_timeout_on_time() {
     let server = server_with(Fault::stall());
     let client = client_with(&server, Duration::from_millis(800));
@@ -376,4 +412,64 @@ fn a_tls_failure_on_task_creation_created_nothing() {
     assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
     assert_eq!(err.attempts(), 1);
     assert!(!err.maybe_created(), "{err:?}");
+}
+
+#[test]
+fn creations_spaced_past_the_servers_idle_close_never_end_maybe_created() {
+    // A server (or load balancer) that closes idle connections without `Connection: close`:
+    // the close has arrived before each next creation, and the pool's check before reuse
+    // sees it, so no creation is sent on a dead connection.
+    let server = MockServer::start();
+    server.close_idle_after(Duration::from_millis(50));
+    let client = tasks_builder(&server).max_retries(0).build().unwrap();
+    for n in 0..8 {
+        if n > 0 {
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        let task = submit_example(&client);
+        assert!(task.is_ok(), "creation {n}: {:?}", task.unwrap_err());
+    }
+    assert_eq!(server.tasks().len(), 8);
+    assert_eq!(
+        server.connections_accepted(),
+        8,
+        "each creation found its connection closed and opened a new one"
+    );
+}
+
+#[test]
+fn a_task_creation_never_reuses_a_connection_idle_for_the_creation_limit() {
+    let server = MockServer::start();
+    let client = tasks_builder(&server).max_retries(0).build().unwrap();
+    submit_example(&client).unwrap();
+    std::thread::sleep(foura::defaults::CREATION_MAX_IDLE + Duration::from_millis(100));
+    submit_example(&client).unwrap();
+    assert_eq!(
+        server.connections_accepted(),
+        2,
+        "a connection idle that long may be closing: the creation opened a fresh one"
+    );
+    // Other calls, which are safe to retry, keep reusing it.
+    client.list_tasks().unwrap();
+    std::thread::sleep(foura::defaults::CREATION_MAX_IDLE + Duration::from_millis(100));
+    client.list_tasks().unwrap();
+    assert_eq!(server.connections_accepted(), 2);
+}
+
+#[test]
+fn the_emulator_closes_idle_connections_without_connection_close() {
+    let server = MockServer::start();
+    server.close_idle_after(Duration::from_millis(50));
+    let mut conn = TcpStream::connect(server.addr()).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(conn, "GET /api/profiles HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    // The answer, then the close: read_to_end returns once the server has closed.
+    conn.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        !answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
 }

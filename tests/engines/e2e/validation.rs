@@ -91,3 +91,109 @@ fn invalid_engine_requests_are_refused_before_anything_is_sent() {
     assert_eq!(sent(&server)["timeout_ms"], 5_000);
     assert_eq!(server.request_count(), 2);
 }
+
+#[test]
+fn cr_lf_and_nul_in_fields_that_become_headers_are_refused_naming_the_field() {
+    let (server, client) = start();
+    let cookie = |name: &str, value: &str| Cookie::new(name, value);
+    for bad in ["UA\r\nX-Injected: 1", "a\nb", "a\rb", "a\0b"] {
+        let cases: Vec<(&str, foura::Error)> = vec![
+            (
+                "`userAgent`",
+                client
+                    .browser(&BrowserRequest::new(PAGE).user_agent(bad))
+                    .unwrap_err(),
+            ),
+            (
+                "`proxy`",
+                client
+                    .browser(&BrowserRequest::new(PAGE).proxy(format!("http://p:1{bad}")))
+                    .unwrap_err(),
+            ),
+            (
+                "`cookies[0].name`",
+                client
+                    .browser(&BrowserRequest::new(PAGE).cookie(cookie(bad, "v")))
+                    .unwrap_err(),
+            ),
+            (
+                "`cookies[1].value`",
+                client
+                    .browser(
+                        &BrowserRequest::new(PAGE)
+                            .cookie(cookie("ok", "v"))
+                            .cookie(cookie("n", bad)),
+                    )
+                    .unwrap_err(),
+            ),
+            (
+                "`cookies[0].domain`",
+                client
+                    .browser(&BrowserRequest::new(PAGE).cookie(cookie("n", "v").domain(bad)))
+                    .unwrap_err(),
+            ),
+            (
+                "`cookies[0].path`",
+                client
+                    .browser(&BrowserRequest::new(PAGE).cookie({
+                        let mut c = cookie("n", "v");
+                        c.path = Some(bad.to_owned());
+                        c
+                    }))
+                    .unwrap_err(),
+            ),
+            (
+                "`profile`",
+                client
+                    .single(&SingleRequest::get(PAGE).profile(format!("chrome{bad}")))
+                    .unwrap_err(),
+            ),
+            (
+                "`proxy`",
+                client
+                    .single(&SingleRequest::get(PAGE).proxy(format!("http://p:1{bad}")))
+                    .unwrap_err(),
+            ),
+            (
+                "`browser`",
+                client
+                    .single(&SingleRequest::get(PAGE).browser(format!("Chrome{bad}")))
+                    .unwrap_err(),
+            ),
+            (
+                "`request.profile`",
+                client
+                    .proxy(&ProxyRequest::new(
+                        SingleRequest::get(PAGE).profile(format!("chrome{bad}")),
+                    ))
+                    .unwrap_err(),
+            ),
+            (
+                "`headers`",
+                client
+                    .single(&SingleRequest::get(PAGE).header("Accept", bad))
+                    .unwrap_err(),
+            ),
+            (
+                "`headers`",
+                client
+                    .auto(&AutoRequest::new(PAGE).header("Accept", bad))
+                    .unwrap_err(),
+            ),
+        ];
+        for (field, err) in &cases {
+            assert_eq!(
+                err.kind(),
+                ErrorKind::InvalidRequest,
+                "{field} {bad:?}: {err}"
+            );
+            assert!(err.to_string().contains(field), "{field} {bad:?}: {err}");
+            assert_eq!(err.attempts(), 0, "{field}: {err}");
+        }
+    }
+    assert_eq!(server.request_count(), 0, "nothing was sent");
+    // A tab is allowed in a header value, as HTTP allows it.
+    client
+        .browser(&BrowserRequest::new(PAGE).user_agent("Mozilla/5.0\t(X11)"))
+        .unwrap();
+}
