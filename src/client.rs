@@ -147,7 +147,7 @@ impl Client {
     }
 
     /// What the funnel needs of this client.
-    fn line(&self) -> Line<'_> {
+    pub(crate) fn line(&self) -> Line<'_> {
         Line {
             settings: &self.inner.settings,
             agent: &self.inner.agent,

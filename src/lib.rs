@@ -70,6 +70,7 @@ mod engines;
 mod error;
 mod key;
 mod meta;
+mod preview;
 mod redact;
 mod resolve;
 mod retry;
@@ -99,6 +100,7 @@ pub use engines::{
 pub use error::{Error, ErrorKind, RateLimit};
 pub use key::{API_KEY_ENV, API_KEY_FILE_ENV, ApiKey};
 pub use meta::Meta;
+pub use preview::{Preview, Previewable};
 pub use settings::Attempt;
 pub use tasks::{Task, TaskRequest, TaskStatus, TaskType, Timing};
 
