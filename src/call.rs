@@ -252,9 +252,10 @@ impl Line<'_> {
             return Ok(None);
         };
         let key = self.key()?;
-        let value = match call.auth {
-            Auth::Bearer => HeaderValue::from_str(&key.bearer()),
-            Auth::ApiKey | Auth::None => HeaderValue::from_str(key.expose_secret()),
+        let value = if call.auth == Auth::Bearer {
+            HeaderValue::from_str(&key.bearer())
+        } else {
+            HeaderValue::from_str(key.expose_secret())
         };
         let mut value = value.map_err(invalid)?;
         value.set_sensitive(true);
