@@ -12,13 +12,15 @@ use crate::key::ApiKey;
 use crate::settings::{Attempt, ProxyChoice, Settings, USER_AGENT, normalize_base_url};
 
 impl Client {
-    /// A client for the key in `FOURA_API_KEY` and, when `FOURA_API_BASE` is set and not
-    /// empty, that base URL.
+    /// A client for the key in `FOURA_API_KEY` (or, when that is unset, in the file
+    /// `FOURA_API_KEY_FILE` names: [`ApiKey::from_env`]) and, when `FOURA_API_BASE` is set and
+    /// not empty, that base URL.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidKey`] when `FOURA_API_KEY` is missing or malformed;
-    /// [`ErrorKind::InvalidConfig`] when `FOURA_API_BASE` is not a usable base URL.
+    /// [`ErrorKind::InvalidKey`] when neither variable is set, both are, or the key is
+    /// malformed or its file unusable; [`ErrorKind::InvalidConfig`] when `FOURA_API_BASE` is
+    /// not a usable base URL.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env()?.build()
     }
@@ -65,8 +67,9 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// A builder with the key from `FOURA_API_KEY` and, when `FOURA_API_BASE` is set and not
-    /// empty, that base URL — to add settings of your own on top.
+    /// A builder with the key from `FOURA_API_KEY` (or, when that is unset, from the file
+    /// `FOURA_API_KEY_FILE` names: [`ApiKey::from_env`]) and, when `FOURA_API_BASE` is set and
+    /// not empty, that base URL — to add settings of your own on top.
     ///
     /// ```no_run
     /// let client = foura::ClientBuilder::from_env()?
@@ -77,7 +80,8 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidKey`] when `FOURA_API_KEY` is missing or malformed.
+    /// [`ErrorKind::InvalidKey`] when neither `FOURA_API_KEY` nor `FOURA_API_KEY_FILE` is
+    /// set, both are, or the key is malformed or its file unusable.
     pub fn from_env() -> Result<ClientBuilder, Error> {
         let mut builder = Client::builder().api_key(ApiKey::from_env()?);
         if let Ok(base) = std::env::var(BASE_URL_ENV) {

@@ -104,11 +104,55 @@ impl Call<'_> {
         self
     }
 
+    /// The checks of the call's own settings, made before anything is sent.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if self.options.timeout.is_some_and(|t| t.is_zero()) {
+            return Err(Error::invalid_request(
+                "call_timeout",
+                "must be more than zero",
+            ));
+        }
+        Ok(())
+    }
+
     /// `POST /api/v1/tasks`, for messages.
     pub(crate) fn describe(&self) -> String {
         format!("{} {}", self.method.as_str(), self.path)
     }
+
+    /// The full URL the call goes to below `settings`' base URL.
+    pub(crate) fn url(&self, settings: &Settings) -> String {
+        format!("{}{}", settings.base_url, self.path)
+    }
+
+    /// The headers the call carries besides the user agent (set on the agent) and its
+    /// credentials ([`Call::credential_header`]), as they go on the wire.
+    pub(crate) fn headers(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        let content_type = (self.method == Method::Post).then_some(("content-type", JSON));
+        std::iter::once(("accept", JSON)).chain(content_type)
+    }
+
+    /// The bytes sent as the body: `None` for a `GET`.
+    pub(crate) fn body(&self) -> Option<&[u8]> {
+        match self.method {
+            Method::Get => None,
+            Method::Post => Some(self.body.as_deref().unwrap_or(b"{}")),
+        }
+    }
+
+    /// The name of the header the key goes in, and what precedes the key in its value;
+    /// `None` for a call that carries no key.
+    pub(crate) fn credential_header(&self) -> Option<(&'static str, &'static str)> {
+        match self.auth {
+            Auth::Bearer => Some(("authorization", "Bearer ")),
+            Auth::ApiKey => Some(("x-api-key", "")),
+            Auth::None => None,
+        }
+    }
 }
+
+/// The media type of every request and answer body.
+const JSON: &str = "application/json";
 
 /// Per-call overrides of the client's settings, set on the request builders.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -187,7 +231,7 @@ impl Line<'_> {
     }
 
     /// The key, or the error a keyed call without one gets.
-    fn key(&self) -> Result<&ApiKey, Error> {
+    pub(crate) fn key(&self) -> Result<&ApiKey, Error> {
         self.key.ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidKey,
@@ -198,24 +242,23 @@ impl Line<'_> {
 
     /// The credential header `auth` asks for. The header value is built in a wiped buffer;
     /// `HeaderValue` then holds the one copy this crate cannot wipe (see `ApiKey`'s docs).
-    fn credentials(&self, auth: Auth) -> Result<Option<(&'static str, HeaderValue)>, Error> {
+    fn credentials(&self, call: &Call<'_>) -> Result<Option<(&'static str, HeaderValue)>, Error> {
         let invalid = |_| {
             Error::new(
                 ErrorKind::InvalidKey,
                 "the API key is not a valid header value".into(),
             )
         };
-        let (name, mut value) = match auth {
-            Auth::Bearer => (
-                "authorization",
-                HeaderValue::from_str(&self.key()?.bearer()).map_err(invalid)?,
-            ),
-            Auth::ApiKey => (
-                "x-api-key",
-                HeaderValue::from_str(self.key()?.expose_secret()).map_err(invalid)?,
-            ),
-            Auth::None => return Ok(None),
+        let Some((name, _)) = call.credential_header() else {
+            return Ok(None);
         };
+        let key = self.key()?;
+        let value = if call.auth == Auth::Bearer {
+            HeaderValue::from_str(&key.bearer())
+        } else {
+            HeaderValue::from_str(key.expose_secret())
+        };
+        let mut value = value.map_err(invalid)?;
         value.set_sensitive(true);
         Ok(Some((name, value)))
     }
@@ -253,7 +296,7 @@ impl Line<'_> {
         budget: Duration,
     ) -> Result<Reply, Error> {
         let settings = self.settings;
-        let url = format!("{}{}", settings.base_url, call.path);
+        let url = call.url(settings);
         let what = Exchange {
             call,
             url: &url,
@@ -275,21 +318,20 @@ impl Line<'_> {
                 Method::Get => http::Method::GET,
                 Method::Post => http::Method::POST,
             })
-            .uri(&url)
-            .header("accept", "application/json");
-        if call.method == Method::Post {
-            request = request.header("content-type", "application/json");
-        }
-        if let Some((name, value)) = self.credentials(call.auth)? {
+            .uri(&url);
+        for (name, value) in call.headers() {
             request = request.header(name, value);
         }
-        let sent = match call.method {
-            Method::Get => request
+        if let Some((name, value)) = self.credentials(call)? {
+            request = request.header(name, value);
+        }
+        let sent = match call.body() {
+            None => request
                 .body(())
                 .map_err(ureq::Error::from)
                 .and_then(|r| self.send(r, call, remaining, connect)),
-            Method::Post => request
-                .body(call.body.as_deref().unwrap_or(b"{}"))
+            Some(body) => request
+                .body(body)
                 .map_err(ureq::Error::from)
                 .and_then(|r| self.send(r, call, remaining, connect)),
         };

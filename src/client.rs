@@ -93,6 +93,28 @@ impl Client {
         }
     }
 
+    /// The same client with another key: the same settings and the same connection pool,
+    /// for rotating a key without reconnecting.
+    ///
+    /// `self` is untouched: it keeps its key until it (and every clone of it) is dropped,
+    /// and then that key is wiped. Connections in the pool are shared, so the new client's
+    /// first call reuses an idle connection to FourA instead of opening one.
+    ///
+    /// ```no_run
+    /// use foura::{ApiKey, Client};
+    ///
+    /// let client = Client::from_env()?;
+    /// // … a new key was generated in the Dashboard …
+    /// let client = client.with_key(ApiKey::from_file("/run/secrets/foura")?);
+    /// // The old client is dropped here, and its key wiped.
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    pub fn with_key(&self, key: ApiKey) -> Client {
+        let inner = &*self.inner;
+        // A clone of a ureq `Agent` shares its connection pool.
+        Client::assemble(Some(key), inner.settings.clone(), inner.agent.clone())
+    }
+
     /// A handle on the same client whose attempts `watcher` hears of too, as well as the
     /// settings' hook (a batch's throttle hears of attempts the client retries by itself).
     pub(crate) fn watched_by(&self, watcher: Hook) -> Client {
@@ -125,7 +147,7 @@ impl Client {
     }
 
     /// What the funnel needs of this client.
-    fn line(&self) -> Line<'_> {
+    pub(crate) fn line(&self) -> Line<'_> {
         Line {
             settings: &self.inner.settings,
             agent: &self.inner.agent,

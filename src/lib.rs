@@ -19,7 +19,8 @@
 //! ```
 //!
 //! [`submit`] and [`create_task`] use a process-wide [`Client`] built once from the
-//! environment. For anything more, build a client yourself:
+//! environment (or installed with [`set_global_client`], as tests do). For anything more,
+//! build a client yourself:
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -70,6 +71,7 @@ mod error;
 mod from_json;
 mod key;
 mod meta;
+mod preview;
 mod redact;
 mod request_id;
 mod resolve;
@@ -101,6 +103,7 @@ pub use error::{Error, ErrorKind, RateLimit};
 pub use key::{API_KEY_ENV, API_KEY_FILE_ENV, ApiKey};
 pub use meta::Meta;
 pub use request_id::RequestId;
+pub use preview::{Preview, Previewable};
 pub use settings::Attempt;
 pub use tasks::{Task, TaskRequest, TaskStatus, TaskType, Timing};
 
@@ -116,9 +119,10 @@ pub use defaults::{
 /// The process-wide client behind the free functions, built on first use.
 static GLOBAL: OnceLock<Client> = OnceLock::new();
 
-/// The process-wide client: built once from `FOURA_API_KEY` (and `FOURA_API_BASE`) on first
-/// use, then shared. A failed build is not remembered, so fixing the environment and
-/// calling again works.
+/// The process-wide client: the one installed with [`set_global_client`], or else built once
+/// from the environment on first use ([`Client::from_env`]: `FOURA_API_KEY` or
+/// `FOURA_API_KEY_FILE`, and `FOURA_API_BASE`), then shared. A failed build is not
+/// remembered, so fixing the environment and calling again works.
 ///
 /// Its key lives until the process exits (a `static` is never dropped, so never wiped);
 /// build your own [`Client`] where that matters.
@@ -132,6 +136,37 @@ pub fn global_client() -> Result<&'static Client, Error> {
     }
     let client = Client::from_env()?;
     Ok(GLOBAL.get_or_init(|| client))
+}
+
+/// Installs `client` as the process-wide client behind [`submit`], [`create_task`],
+/// [`list_tasks`] and [`global_client`], instead of one built from the environment.
+///
+/// This is how code that calls the free functions is tested offline: install a client aimed
+/// at the emulator ([`mock::MockServer`], feature `mock`) before the code under test runs —
+/// no process environment is changed. Since the client is process-wide, give such a test its
+/// own test binary (a file of its own under `tests/`), so that no other test in the process
+/// installs or builds one first.
+///
+/// ```
+/// use foura::mock::MockServer;
+///
+/// let server = MockServer::start();
+/// foura::set_global_client(server.client()).expect("no client was in use yet");
+///
+/// let task = foura::submit("https://example.com", foura::TaskType::Single)?;
+/// assert_eq!(server.last_request().unwrap().path, "/api/v1/tasks");
+/// # assert!(!task.id.is_empty());
+/// # Ok::<(), foura::Error>(())
+/// ```
+///
+/// Like any process-wide client, it lives until the process exits, and its key with it.
+///
+/// # Errors
+///
+/// `Err(client)`, handing the client back, when a process-wide client is already in use:
+/// installed earlier, or built from the environment by an earlier call of a free function.
+pub fn set_global_client(client: Client) -> Result<(), Client> {
+    GLOBAL.set(client)
 }
 
 /// Creates a task for `url` with the process-wide client ([`global_client`]): the simplest

@@ -30,12 +30,7 @@ pub(crate) fn run<T>(
     call: &Call<'_>,
     decode: impl Fn(Reply) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    if call.options.timeout.is_some_and(|t| t.is_zero()) {
-        return Err(Error::invalid_request(
-            "call_timeout",
-            "must be more than zero",
-        ));
-    }
+    call.check()?;
     let started = Instant::now();
     let budget = call
         .options

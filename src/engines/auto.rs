@@ -6,12 +6,13 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::engine_post;
 use super::validate::WireValidate;
 use super::{
     Content, Cookie, ExitClass, Fields, RequestData, ResponseHeaders, Validate, check_headers,
     check_method, check_ms, check_proxy_ids, millis,
 };
-use crate::call::CallOptions;
+use crate::call::{Call, CallOptions};
 use crate::client::Client;
 use crate::error::Error;
 use crate::meta::Meta;
@@ -135,6 +136,18 @@ impl AutoRequest {
     pub fn exit_class(mut self, class: ExitClass) -> Self {
         self.exit_class = Some(class);
         self
+    }
+
+    /// The request as [`Client::auto`] sends it (and [`Client::preview`] shows it),
+    /// checked first.
+    pub(crate) fn to_call<'c>(&self, client: &'c Client) -> Result<Call<'c>, Error> {
+        self.check()?;
+        engine_post(
+            client.auto_path(),
+            self.to_wire(),
+            self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            self.options,
+        )
     }
 
     fn check(&self) -> Result<(), Error> {
@@ -349,15 +362,7 @@ impl Client {
     /// As [`Client::single`]; a budget spent without a valid page is
     /// [`ErrorKind::EngineFailed`](crate::ErrorKind::EngineFailed).
     pub fn auto(&self, request: &AutoRequest) -> Result<AutoResponse, Error> {
-        request.check()?;
-        let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let (fields, meta) = self.engine_call(
-            "auto",
-            self.auto_path(),
-            request.to_wire(),
-            timeout,
-            request.options,
-        )?;
+        let (fields, meta) = self.engine_call("auto", &request.to_call(self)?)?;
         Ok(AutoResponse::from_fields(fields, meta))
     }
 }

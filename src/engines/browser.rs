@@ -5,8 +5,9 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use super::engine_post;
 use super::{Content, Fields, MAX_TIMEOUT_MS, ResponseHeaders, SortedObject, check_ms, millis};
-use crate::call::CallOptions;
+use crate::call::{Call, CallOptions};
 use crate::client::Client;
 use crate::error::Error;
 use crate::meta::Meta;
@@ -200,6 +201,18 @@ impl BrowserRequest {
         self
     }
 
+    /// The request as [`Client::browser`] sends it (and [`Client::preview`] shows it),
+    /// checked first.
+    pub(crate) fn to_call(&self) -> Result<Call<'static>, Error> {
+        self.check()?;
+        engine_post(
+            "/api/browser/",
+            self.to_wire(),
+            self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            self.options,
+        )
+    }
+
     fn check(&self) -> Result<(), Error> {
         crate::wire::check_target_url("url", &self.url)?;
         super::check_headers("headers", &self.headers)?;
@@ -364,15 +377,7 @@ impl Client {
     /// As [`Client::single`]; a `checkText`/`checkStatus` mismatch or a navigation timeout is
     /// [`ErrorKind::EngineFailed`](crate::ErrorKind::EngineFailed).
     pub fn browser(&self, request: &BrowserRequest) -> Result<BrowserResponse, Error> {
-        request.check()?;
-        let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let (fields, meta) = self.engine_call(
-            "browser",
-            "/api/browser/",
-            request.to_wire(),
-            timeout,
-            request.options,
-        )?;
+        let (fields, meta) = self.engine_call("browser", &request.to_call()?)?;
         Ok(BrowserResponse::from_fields(fields, meta))
     }
 }

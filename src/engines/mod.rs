@@ -48,7 +48,7 @@ pub use response_headers::{Hop, ResponseHeaders, StatusLine};
 pub use single::{SingleRequest, SingleResponse};
 pub use validate::Validate;
 
-use crate::call::{Api, CallOptions, Reply, decode_error};
+use crate::call::{Api, Call, CallOptions, Reply, decode_error};
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::meta::Meta;
@@ -138,32 +138,38 @@ pub(crate) fn check_proxy_ids(field: &str, ids: &[String]) -> Result<(), Error> 
         .try_for_each(|id| crate::wire::check_header_text(field, id))
 }
 
+/// An engine call: `body` POSTed as JSON to the engine at `path`, with `X-API-Key`.
+pub(crate) fn engine_post(
+    path: &str,
+    body: impl Serialize,
+    server_timeout: Duration,
+    options: CallOptions,
+) -> Result<Call<'_>, Error> {
+    let bytes = serde_json::to_vec(&body).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidRequest,
+            format!("could not encode the request: {e}"),
+        )
+    })?;
+    // Engine calls are billed only on success (https://foura.ai/docs/api/outcomes): safe to
+    // retry, so not `creates_task`.
+    Ok(Api::ENGINES
+        .post(path, bytes)
+        .server_timeout(Some(server_timeout))
+        .options(options))
+}
+
 impl Client {
-    /// The engine funnel: POSTs `body` to an engine with `X-API-Key`, and turns a 2xx answer
+    /// The engine funnel: sends an engine call ([`engine_post`]), and turns a 2xx answer
     /// carrying an `error` into [`ErrorKind::EngineFailed`] (as `fouradata/mcp`
     /// `src/tools/single.ts` reads it).
     pub(crate) fn engine_call(
         &self,
         engine: &str,
-        path: &str,
-        body: impl Serialize,
-        server_timeout: Duration,
-        options: CallOptions,
+        call: &Call<'_>,
     ) -> Result<(Fields, Meta), Error> {
-        let bytes = serde_json::to_vec(&body).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidRequest,
-                format!("could not encode the request: {e}"),
-            )
-        })?;
-        // Engine calls are billed only on success (https://foura.ai/docs/api/outcomes): safe
-        // to retry, so not `creates_task`.
-        let call = Api::ENGINES
-            .post(path, bytes)
-            .server_timeout(Some(server_timeout))
-            .options(options);
         let what = call.describe();
-        self.call(&call, |reply| {
+        self.call(call, |reply| {
             decode_engine_reply(engine, &what, reply, self.secret())
         })
     }

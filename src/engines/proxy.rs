@@ -6,12 +6,13 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::engine_post;
 use super::single::WireSingle;
 use super::{
     Content, ExitClass, Fields, MAX_TIMEOUT_MS, ResponseHeaders, SingleRequest, check_ms,
     check_proxy_ids, millis,
 };
-use crate::call::CallOptions;
+use crate::call::{Call, CallOptions};
 use crate::client::Client;
 use crate::error::Error;
 use crate::meta::Meta;
@@ -102,6 +103,18 @@ impl ProxyRequest {
     pub fn exit_class(mut self, class: ExitClass) -> Self {
         self.exit_class = Some(class);
         self
+    }
+
+    /// The request as [`Client::proxy`] sends it (and [`Client::preview`] shows it),
+    /// checked first.
+    pub(crate) fn to_call(&self) -> Result<Call<'static>, Error> {
+        self.check()?;
+        engine_post(
+            "/api/proxy/",
+            self.to_wire(),
+            self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            self.options,
+        )
     }
 
     fn check(&self) -> Result<(), Error> {
@@ -287,15 +300,7 @@ impl Client {
     /// [`Error::attempt_report`]; no exit in the countries asked for is code
     /// `no_eligible_proxy`.
     pub fn proxy(&self, request: &ProxyRequest) -> Result<ProxyResponse, Error> {
-        request.check()?;
-        let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let (fields, meta) = self.engine_call(
-            "proxy",
-            "/api/proxy/",
-            request.to_wire(),
-            timeout,
-            request.options,
-        )?;
+        let (fields, meta) = self.engine_call("proxy", &request.to_call()?)?;
         Ok(ProxyResponse::from_fields(fields, meta))
     }
 }

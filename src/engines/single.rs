@@ -6,12 +6,13 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::engine_post;
 use super::validate::WireValidate;
 use super::{
     Content, Fields, MAX_TIMEOUT_MS, RequestData, ResponseHeaders, Validate, check_headers,
     check_method, check_ms, millis,
 };
-use crate::call::CallOptions;
+use crate::call::{Call, CallOptions};
 use crate::client::Client;
 use crate::error::Error;
 use crate::meta::Meta;
@@ -209,6 +210,18 @@ impl SingleRequest {
     /// The server-side time this request may take.
     pub(crate) fn server_timeout(&self) -> Duration {
         self.timeout.unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    /// The request as [`Client::single`] sends it (and [`Client::preview`] shows it),
+    /// checked first.
+    pub(crate) fn to_call(&self) -> Result<Call<'static>, Error> {
+        self.check("")?;
+        engine_post(
+            "/api/single/",
+            self.to_wire(),
+            self.server_timeout(),
+            self.options,
+        )
     }
 
     /// Checks every field; `prefix` names the inner request of a proxy call (`request.`).
@@ -420,14 +433,7 @@ impl Client {
     /// [`ErrorKind::EngineFailed`](crate::ErrorKind::EngineFailed) when FourA could not
     /// deliver; any other [`ErrorKind`](crate::ErrorKind) FourA's answer maps to.
     pub fn single(&self, request: &SingleRequest) -> Result<SingleResponse, Error> {
-        request.check("")?;
-        let (fields, meta) = self.engine_call(
-            "single",
-            "/api/single/",
-            request.to_wire(),
-            request.server_timeout(),
-            request.options,
-        )?;
+        let (fields, meta) = self.engine_call("single", &request.to_call()?)?;
         Ok(SingleResponse::from_fields(fields, meta))
     }
 }

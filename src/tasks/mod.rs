@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::call::Api;
+use crate::call::{Api, Call};
 use crate::client::Client;
 use crate::error::Error;
 use crate::meta::Meta;
@@ -177,13 +177,7 @@ impl Client {
     /// Any [`ErrorKind`]: see [`Error`]. Status errors carry FourA's message, code and
     /// request id.
     pub fn create_task(&self, request: &TaskRequest) -> Result<Task, Error> {
-        request.validate()?;
-        let call = Api::TASKS
-            .post(TASKS_PATH, request.to_wire()?)
-            .server_timeout(request.timeout)
-            .creates_task()
-            .options(request.options);
-        let (mut task, meta): (Task, Meta) = self.call_json(&call)?;
+        let (mut task, meta): (Task, Meta) = self.call_json(&request.to_call()?)?;
         task.meta = meta;
         Ok(task)
     }
@@ -211,6 +205,19 @@ impl Client {
             task.meta = meta.clone();
         }
         Ok(tasks)
+    }
+}
+
+impl TaskRequest {
+    /// The request as [`Client::create_task`] sends it (and [`Client::preview`] shows it),
+    /// checked first.
+    pub(crate) fn to_call(&self) -> Result<Call<'static>, Error> {
+        self.validate()?;
+        Ok(Api::TASKS
+            .post(TASKS_PATH, self.to_wire()?)
+            .server_timeout(self.timeout)
+            .creates_task()
+            .options(self.options))
     }
 }
 
