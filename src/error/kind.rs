@@ -105,6 +105,6 @@ pub(crate) enum Service {
     Tasks,
     /// `/api/{single,proxy,browser,auto}`, `X-API-Key` (the engine API).
     Engine,
-    /// Keyless endpoints: the profile catalogue and the status API.
+    /// Keyless endpoints: the profile catalogue, the status API and `/inspect`.
     Public,
 }

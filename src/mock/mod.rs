@@ -43,6 +43,7 @@
 //! | `POST /api/auto`, `POST /api/auto/` | `X-API-Key` | the engine ladder (<https://foura.ai/docs/guides/smart-fetch>); both spellings |
 //! | `GET /api/profiles` | none | the browser-profile catalogue (`fouradata/mcp` `src/tools/single.ts`) |
 //! | `GET /api/v1/status` | none | the updates portal's status API, all operational (<https://foura.ai/docs/updates-portal/api>) |
+//! | `GET /inspect` | none | the caller's IP (`127.0.0.1`) and whether a proxy is seen: none, unless the request carries `Via`, `Forwarded`, `X-Forwarded-For` or `X-Real-IP` (<https://foura.ai/docs/api/inspect>) |
 //!
 //! Anything else is `404`; a known path with the wrong method is `405` with `Allow`.
 //!

@@ -120,6 +120,7 @@ fn final_code(headers: &ResponseHeaders) -> Option<u16> {
     headers.final_hop().unwrap().result.as_ref().unwrap().code
 }
 
+mod inspect;
 mod ordinary_pages;
 mod refusals_and_auth;
 mod validation;
