@@ -266,6 +266,9 @@ where
     /// Stops starting new requests once the credits FourA reports (`X-FourA-Credits`, on
     /// failures too) reach `credits`. Requests in flight finish, so the total can pass the
     /// budget by what they use. Default: no budget.
+    ///
+    /// The header reports work used, not money billed (failures and auto's failed rungs are
+    /// not billed), so the budget stops conservatively: before the bill reaches it.
     pub fn credit_budget(mut self, credits: f64) -> Self {
         self.credit_budget = Some(credits);
         self

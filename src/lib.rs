@@ -94,10 +94,11 @@ pub use batch::{Batch, BatchItem, BatchResults, CancelToken, Progress, StopReaso
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use engines::{
-    AutoLadder, AutoRequest, AutoResponse, AutoSession, BrowserRequest, BrowserResponse, Content,
-    Cookie, ExitClass, Hop, ProfileCatalogue, ProxyRequest, ProxyResponse, ResponseHeaders, Rung,
-    ServiceStatus, SingleRequest, SingleResponse, StatusLine, StatusService, Validate,
-    service_status, service_status_at,
+    AnonymityLevel, AutoLadder, AutoRequest, AutoResponse, AutoSession, BrowserRequest,
+    BrowserResponse, Confidence, Content, Cookie, ExitClass, Hop, Inspection, ProfileCatalogue,
+    ProxyChain, ProxyDetection, ProxyRequest, ProxyResponse, ProxyType, ResponseHeaders, Rung,
+    ServiceStatus, SingleRequest, SingleResponse, StatusLine, StatusService, Validate, inspect,
+    inspect_at, service_status, service_status_at,
 };
 pub use error::{Error, ErrorKind, RateLimit};
 pub use key::{API_KEY_ENV, API_KEY_FILE_ENV, ApiKey};

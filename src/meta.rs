@@ -20,9 +20,15 @@ use std::time::Duration;
 pub struct Meta {
     /// `X-Foura-Request-Id`: the id FourA's Dashboard Activity Log lists the call under.
     pub request_id: Option<String>,
-    /// `X-FourA-Credits`: credits the call used (a decimal number; sent on failures too).
+    /// `X-FourA-Credits`: the work the call did, in credits (a decimal number) — work used,
+    /// not money billed. It is sent on failures too, which are not billed, and for auto it is
+    /// the sum of every rung tried, while only successful sub-calls are billed: the billed
+    /// figure is not available from the API at all (<https://foura.ai/docs/api/response-headers>,
+    /// <https://foura.ai/docs/api/outcomes>).
     pub credits: Option<f64>,
-    /// `X-FourA-Exit-Class`: `standard` or `premium`, when FourA reports one.
+    /// `X-FourA-Exit-Class`: `standard` or `premium`, read from the header on every engine
+    /// when FourA reports one (only on success; its absence on a failure is normal). The body's
+    /// `exitClass` is documented on `/proxy` alone (`fouradata/mcp` `src/upstream.ts`).
     pub exit_class: Option<String>,
     /// `X-FourA-Limit`: the `plan_limit_*` code of a plan refusal.
     pub limit: Option<String>,

@@ -106,7 +106,10 @@ pub(crate) fn run<T>(
                 return Ok(value);
             }
             Err(err) => {
-                let err = line.scrub(err);
+                let mut err = line.scrub(err);
+                if let Some(key) = line.key {
+                    err = err.explain_key_prefix(call.service, key.prefix());
+                }
                 match rules.decide(&err, attempt) {
                     Decision::Retry(wait) => {
                         report(attempt, Err(&err), Some(wait));
@@ -178,15 +181,18 @@ impl Rules {
 }
 
 /// The retry rules (README "Retries"). Retried: 429 (plan limits are another kind), 503 at
-/// capacity or backend unavailable ("service disabled" is another kind), 500, 502, 504, and
-/// connections that failed or broke. A call that creates a task is retried only when FourA
-/// cannot have acted: a connect failure, 429, 503.
+/// capacity or backend unavailable, 503 "Service disabled" (maintenance) when FourA says how
+/// long to wait, 500, 502, 504, and connections that failed or broke. A call that creates a
+/// task is retried only when FourA cannot have acted: a connect failure, 429, 503.
 fn worth_retrying(err: &Error, creates_task: bool) -> bool {
     if !err.is_retryable() {
         return false;
     }
     match err.kind() {
         ErrorKind::RateLimited | ErrorKind::AtCapacity => true,
+        // Maintenance "usually clears within minutes" (https://foura.ai/docs/api/rate-limits):
+        // only FourA's own wait is worth sleeping, never a guessed backoff.
+        ErrorKind::ServiceDisabled => err.retry_after().is_some(),
         ErrorKind::ServerError => match err.status() {
             Some(503) => true,
             Some(500 | 502 | 504) => !creates_task,

@@ -309,3 +309,49 @@ fn the_client_works_from_many_threads() {
     });
     assert_eq!(server.tasks().len(), 8);
 }
+
+#[test]
+fn an_engine_key_refused_by_the_tasks_api_names_the_engine_api() {
+    let server = MockServer::start();
+    let client = support::builder_for(&server, "pk_live_unknown00000000000000000")
+        .build()
+        .unwrap();
+    let err = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
+    assert_eq!(err.attempts(), 1);
+    let hint = err.hint().unwrap();
+    assert!(hint.contains("pk_live_ key is an engine-API key"), "{hint}");
+    assert!(hint.contains("Client::single"), "{hint}");
+    assert!(hint.contains("fk_live_"), "{hint}");
+    // Beside it, the founding document's two fixes and the causes a 401 cannot tell apart.
+    for advice in [
+        "Authorization: Bearer",
+        "trim whitespace",
+        "expired",
+        "regenerated",
+    ] {
+        assert!(hint.contains(advice), "{advice}: {hint}");
+    }
+    let r = server.last_request().unwrap();
+    assert_eq!(r.header("x-api-key"), None);
+    assert!(r.header("authorization").unwrap().starts_with("Bearer "));
+}
+
+#[test]
+fn a_tasks_key_refused_by_the_tasks_api_gets_no_talk_of_the_other_api() {
+    let server = server_with(Fault::status(
+        401,
+        r#"{"error":{"code":"UNAUTHORIZED","message":"Invalid or missing API key.","status":401}}"#,
+    ));
+    let err = builder_at(server.url(), MockServer::TEST_KEY)
+        .build()
+        .unwrap()
+        .submit("https://example.com", TaskType::Single)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
+    let hint = err.hint().unwrap();
+    assert!(!hint.contains("engine-API key"), "{hint}");
+    assert!(hint.contains("IP allow-list"), "{hint}");
+}

@@ -25,6 +25,7 @@
 mod auto;
 mod browser;
 mod content;
+mod inspect;
 mod proxy;
 mod public;
 mod response_headers;
@@ -40,6 +41,10 @@ use serde_json::Value;
 pub use auto::{AutoLadder, AutoRequest, AutoResponse, AutoSession, Rung};
 pub use browser::{BrowserRequest, BrowserResponse, Cookie};
 pub use content::Content;
+pub use inspect::{
+    AnonymityLevel, Confidence, Inspection, ProxyChain, ProxyDetection, ProxyType, inspect,
+    inspect_at,
+};
 pub use proxy::{ProxyRequest, ProxyResponse};
 pub use public::{
     ProfileCatalogue, ServiceStatus, StatusService, service_status, service_status_at,

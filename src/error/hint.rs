@@ -2,19 +2,27 @@
 
 use super::{Error, ErrorKind, Service};
 
+/// Why a key FourA knows may still be refused: every one of these is a plain `401`
+/// (<https://foura.ai/docs/dashboard/api-keys>, <https://foura.ai/docs/getting-started/authentication>).
+const KEY_CAUSES: &str = "otherwise the key may have expired, be limited to an IP allow-list \
+    this machine is not on, have been regenerated (the old secret stops working at once) or been \
+    deactivated: check it in the FourA Dashboard (https://foura.ai/docs/dashboard/api-keys); \
+    retrying will not help";
+
 /// The advice FourA's documentation gives for each failure (the authentication errors of
 /// <https://foura.ai/docs/getting-started/authentication>, <https://foura.ai/docs/api/errors>,
 /// <https://foura.ai/docs/api/rate-limits>).
 pub(super) fn hint_for(service: Service, err: &Error) -> Option<String> {
     let wait = err.inner.retry_after;
     Some(match (err.inner.kind, service) {
-        (ErrorKind::Unauthorized, Service::Tasks) => "check the Authorization header format \
-            (`Authorization: Bearer <key>`) and trim whitespace from the key; \
-            FOURA_API_KEY must hold the whole key"
-            .to_owned(),
-        (ErrorKind::Unauthorized, _) => "check the X-API-Key header: use the whole key \
-            (pk_live_…) from the FourA Dashboard, without whitespace, and check it is active"
-            .to_owned(),
+        (ErrorKind::Unauthorized, Service::Tasks) => format!(
+            "check the Authorization header format (`Authorization: Bearer <key>`) and trim \
+             whitespace from the key (FOURA_API_KEY must hold the whole key); {KEY_CAUSES}"
+        ),
+        (ErrorKind::Unauthorized, _) => format!(
+            "check the X-API-Key header (`X-API-Key: <key>`, the whole key) and trim whitespace \
+             from the key; {KEY_CAUSES}"
+        ),
         (ErrorKind::Forbidden, Service::Tasks) => "the API key is disabled or expired: generate \
             a new key in the FourA Dashboard (Settings → API Access) and build a new Client with it"
             .to_owned(),
@@ -51,9 +59,16 @@ pub(super) fn hint_for(service: Service, err: &Error) -> Option<String> {
             ),
             None => "too many of your requests are in flight: send fewer at once".to_owned(),
         },
-        (ErrorKind::ServiceDisabled, _) => "this engine is disabled for your account (plan or \
-            maintenance): check the FourA Dashboard and foura::service_status()"
-            .to_owned(),
+        (ErrorKind::ServiceDisabled, _) => {
+            let when = match wait {
+                Some(w) => format!("wait {}s and retry", w.as_secs()),
+                None => "retry in a few minutes".to_owned(),
+            };
+            format!(
+                "FourA has taken this service offline for maintenance, usually for minutes: \
+                 {when} (foura::service_status() shows maintenance)"
+            )
+        }
         (ErrorKind::ServerError, _) => "retry after a short delay".to_owned(),
         (ErrorKind::NotFound, Service::Tasks) => "check the base URL: the tasks API lives at \
             https://eu.api.foura.ai/api/v1"
@@ -75,4 +90,46 @@ pub(super) fn hint_for(service: Service, err: &Error) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+/// What a refused key's prefix says when it belongs to the other API: `pk_live_` keys go with
+/// the engine API (`X-API-Key`), the founding document's `fk_live_` keys with the tasks API
+/// (`Authorization: Bearer`) (<https://foura.ai/docs/getting-started/authentication>,
+/// <https://foura.ai/docs/api/endpoints>).
+fn wrong_api(service: Service, prefix: &str) -> Option<&'static str> {
+    match (service, prefix) {
+        (Service::Tasks, "pk_live_") => Some(
+            "this pk_live_ key is an engine-API key (sent as X-API-Key): use it with \
+             Client::single, proxy, browser, auto and engine batches; the tasks API \
+             (Client::submit, create_task, list_tasks, foura::submit) takes the fk_live_ keys \
+             of the founding document",
+        ),
+        (Service::Engine, "fk_live_") => Some(
+            "this fk_live_ key is a tasks-API key (sent as Authorization: Bearer): use it with \
+             Client::submit, create_task, list_tasks or foura::submit; the engine API \
+             (Client::single, proxy, browser, auto and engine batches) takes pk_live_ keys",
+        ),
+        _ => None,
+    }
+}
+
+impl Error {
+    /// For a refused key (`401`, `403`) whose prefix belongs to the other API, puts that in
+    /// front of the hint. `prefix` is the key's non-secret prefix (`ApiKey::prefix`).
+    pub(crate) fn explain_key_prefix(self, service: Service, prefix: &str) -> Self {
+        if !matches!(
+            self.inner.kind,
+            ErrorKind::Unauthorized | ErrorKind::Forbidden
+        ) {
+            return self;
+        }
+        let Some(other) = wrong_api(service, prefix) else {
+            return self;
+        };
+        let hint = match self.hint() {
+            Some(rest) => format!("{other}; if it is the right key, {rest}"),
+            None => other.to_owned(),
+        };
+        self.with_hint(hint)
+    }
 }

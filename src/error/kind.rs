@@ -31,13 +31,21 @@ pub enum ErrorKind {
     InvalidRequest,
     /// The client's configuration is invalid (base URL, proxy, user agent, …).
     InvalidConfig,
-    /// `401`: the key is missing or invalid, often because of whitespace around it.
+    /// `401`: the key was refused — missing, mistyped, padded with whitespace, sent to the
+    /// other API, expired, used from an address outside its IP allow-list, regenerated (the
+    /// old secret stops at once) or deactivated. FourA gives the same answer for all of them
+    /// (<https://foura.ai/docs/getting-started/authentication>,
+    /// <https://foura.ai/docs/dashboard/api-keys>), so a `401` is final whatever its text:
+    /// it is never retried.
     Unauthorized,
     /// `403`: the key is disabled or expired.
     Forbidden,
     /// `404`: the endpoint does not exist at this base URL.
     NotFound,
-    /// `429`: too many requests; see [`Error::retry_after`].
+    /// `429`: too many requests — the account-wide limit, an engine's limit or the key's own
+    /// (<https://foura.ai/docs/api/rate-limits>); see [`Error::retry_after`]. The key's own
+    /// limit sends a body FourA does not document, so this kind rests on the status alone, and
+    /// [`Error::rate_limit`] is `None` when the body has no figures.
     RateLimited,
     /// `5xx`: FourA (or a gateway in front of it) failed.
     ServerError,
@@ -63,7 +71,11 @@ pub enum ErrorKind {
     PlanLimit,
     /// `503`: too many requests of yours are in flight (FourA's concurrency cap).
     AtCapacity,
-    /// `503`: the engine is disabled for your account (plan or maintenance).
+    /// `503` `Service disabled`: FourA has taken the service offline for maintenance, usually
+    /// for minutes (<https://foura.ai/docs/api/rate-limits>). It is retried like
+    /// [`AtCapacity`](Self::AtCapacity) when FourA's wait ([`Error::retry_after`], often 60 s)
+    /// fits in the call's deadline and [`ClientBuilder::max_retry_wait`](crate::ClientBuilder::max_retry_wait);
+    /// otherwise the call returns at once with the wait set.
     ServiceDisabled,
 }
 
@@ -87,7 +99,7 @@ impl ErrorKind {
             ErrorKind::EngineFailed => "FourA could not deliver the page",
             ErrorKind::PlanLimit => "plan limit reached",
             ErrorKind::AtCapacity => "at capacity",
-            ErrorKind::ServiceDisabled => "service disabled",
+            ErrorKind::ServiceDisabled => "service disabled for maintenance",
         }
     }
 }
@@ -105,6 +117,6 @@ pub(crate) enum Service {
     Tasks,
     /// `/api/{single,proxy,browser,auto}`, `X-API-Key` (the engine API).
     Engine,
-    /// Keyless endpoints: the profile catalogue and the status API.
+    /// Keyless endpoints: the profile catalogue, the status API and `/inspect`.
     Public,
 }

@@ -228,15 +228,16 @@ impl Error {
         self.inner.retry_after
     }
 
-    /// Whether trying the same call again later may succeed: rate limits, server errors,
-    /// timeouts and broken connections. Invalid input, refused keys, `404`s and redirects
-    /// will fail the same way again.
+    /// Whether trying the same call again later may succeed: rate limits, capacity,
+    /// maintenance, server errors, timeouts and broken connections. Invalid input, refused
+    /// keys (every `401`), `404`s and redirects will fail the same way again.
     pub fn is_retryable(&self) -> bool {
         !self.inner.permanent
             && matches!(
                 self.inner.kind,
                 ErrorKind::RateLimited
                     | ErrorKind::AtCapacity
+                    | ErrorKind::ServiceDisabled
                     | ErrorKind::ServerError
                     | ErrorKind::Timeout
                     | ErrorKind::Connection
@@ -273,7 +274,8 @@ impl Error {
         self.body_field("resets_at").and_then(Value::as_str)
     }
 
-    /// Credits FourA reports the failed call used (`X-FourA-Credits`; failures are not billed).
+    /// Credits of work FourA reports the failed call did (`X-FourA-Credits`): work used, not
+    /// money billed — failures are not billed. See [`Meta::credits`].
     pub fn credits(&self) -> Option<f64> {
         self.inner.meta.credits
     }
@@ -306,7 +308,8 @@ impl Error {
     }
 
     /// The rate-limit or capacity figures FourA sent with a `429` or `503`
-    /// (<https://foura.ai/docs/api/rate-limits>).
+    /// (<https://foura.ai/docs/api/rate-limits>); `None` when the body has none, as with a
+    /// key's own rate limit (its body is undocumented) or the short "Service disabled" body.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         let body = self.inner.body.as_ref()?;
         let current = body.get("current");

@@ -70,9 +70,23 @@ pub enum Refusal {
     /// "current":{"concurrency":6,"rpm":30},"limits":{"maxConcurrency":5,"maxRpm":60}}`.
     AtCapacity,
     /// `503 {"error":"Service disabled","status":503,"service":"<engine>","retryAfter":60,
-    /// "current":{"concurrency":0,"rpm":0},"limits":{"maxConcurrency":0,"maxRpm":0}}` — note
-    /// that it carries `current` too. [`MockServer::set_service_enabled`] gives it to every call.
+    /// "current":{"concurrency":0,"rpm":0},"limits":{"maxConcurrency":0,"maxRpm":0}}`, the
+    /// shape of `fouradata/mcp`'s fixture — note that it carries `current` too. It means the
+    /// service is offline for maintenance. [`MockServer::set_service_enabled`] gives it to
+    /// every call. For the shorter shape of <https://foura.ai/docs/api/rate-limits>, see
+    /// [`Refusal::Maintenance`].
     ServiceDisabled,
+    /// `503 {"error":"Service disabled","status":503,"retryAfter":<retry_after>}`, maintenance
+    /// as <https://foura.ai/docs/api/rate-limits> shows it: no `service`, `current` or
+    /// `limits`. `retry_after` is in seconds (FourA's example: 60; `0` makes a quick retry).
+    Maintenance {
+        /// The body's `retryAfter`, in seconds.
+        retry_after: u64,
+    },
+    /// `429` with `Retry-After: 1` and an empty body: the key's own rate limit, set in the
+    /// Dashboard (<https://foura.ai/docs/dashboard/api-keys>), whose answer FourA does not
+    /// document — a client can rely only on the status and the wait.
+    KeyRateLimited,
     /// `503 {"error":"Backend service unavailable","backend_status":503,
     /// "detail":"<html><body>Service Unavailable</body></html>"}`.
     BackendUnavailable,
@@ -145,6 +159,15 @@ pub(crate) fn refuse(engine: Engine, refusal: &Refusal) -> Answer {
         ),
         Refusal::AtCapacity => limited(503, "Service at capacity", service, 2, [6, 30], [5, 60]),
         Refusal::ServiceDisabled => limited(503, "Service disabled", service, 60, [0, 0], [0, 0]),
+        Refusal::Maintenance { retry_after } => Answer::json(
+            503,
+            &json!({ "error": "Service disabled", "status": 503, "retryAfter": retry_after }),
+        ),
+        Refusal::KeyRateLimited => Answer {
+            status: 429,
+            headers: vec![("Retry-After".into(), "1".into())],
+            body: Vec::new(),
+        },
         Refusal::BackendUnavailable => Answer::json(
             503,
             &json!({

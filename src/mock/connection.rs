@@ -339,6 +339,7 @@ fn route(shared: &Shared, request: &http::RawRequest) -> Answer {
         tasks::PATH => tasks::handle(&mut shared.lock(), request),
         public::PROFILES_PATH => public::profiles(request),
         public::STATUS_PATH => public::status(request),
+        public::INSPECT_PATH => public::inspect(request),
         _ => match engines::engine_for(path) {
             Some(engine) => engines::handle(shared, engine, request),
             None => tasks::not_found(request),

@@ -43,6 +43,7 @@
 //! | `POST /api/auto`, `POST /api/auto/` | `X-API-Key` | the engine ladder (<https://foura.ai/docs/guides/smart-fetch>); both spellings |
 //! | `GET /api/profiles` | none | the browser-profile catalogue (`fouradata/mcp` `src/tools/single.ts`) |
 //! | `GET /api/v1/status` | none | the updates portal's status API, all operational (<https://foura.ai/docs/updates-portal/api>) |
+//! | `GET /inspect` | none | the caller's IP (`127.0.0.1`) and whether a proxy is seen: none, unless the request carries `Via`, `Forwarded`, `X-Forwarded-For` or `X-Real-IP` (<https://foura.ai/docs/api/inspect>) |
 //!
 //! Anything else is `404`; a known path with the wrong method is `405` with `Allow`.
 //!
@@ -67,9 +68,11 @@
 //!
 //! **Answers.** Successes and engine failures are transport `200` (failures with an `error`
 //! string, <https://foura.ai/docs/api/errors>), `Content-Type: application/json`, with `X-FourA-Credits` — single `2`, proxy
-//! `4`, browser `5`, auto the sum of its rungs (`meta.credits`) — and `X-FourA-Exit-Class` when
-//! an exit class applies (proxy or auto asked for one, or single or browser replayed a premium
-//! exit id: the emulator's premium ids start with `P`, its standard ones never do). Gateway
+//! `4`, browser `5`, auto the sum of its rungs (`meta.credits`) — and, on success only, `X-FourA-Exit-Class`
+//! when an exit class applies (proxy or auto asked for one, or single or browser replayed a
+//! premium exit id: the emulator's premium ids start with `P`, its standard ones never do). The
+//! body names the class (`exitClass`) on proxy alone, as `fouradata/mcp` `src/upstream.ts`
+//! documents it; every other engine reports it in the header only. Gateway
 //! answers (`4xx`, refusals) carry no credits. Body shapes:
 //!
 //! - single: `status`, `headers` (one object per redirect hop with `result`, as in
@@ -88,8 +91,8 @@
 //!   `cookies` for that host, then the page's), `body` (an object for a JSON page). A
 //!   `checkStatus` or `checkText` mismatch is `{"error":…,"status":<actual>}`.
 //! - auto: `status`, `headers`, `data` (no `total_time`), `meta` {`rung`, `solved`,
-//!   `attempts`, `credits`, `exitClass`?}, `session` {`proxy`?, `cookies`, `userAgent`} unless
-//!   `returnSession:false`, `exitClass` when asked for. The ladder is proxy → browser with
+//!   `attempts`, `credits`}, `session` {`proxy`?, `cookies`, `userAgent`} unless
+//!   `returnSession:false`. The ladder is proxy → browser with
 //!   `forceProxy` (the default), probe → proxy → browser → browser through a proxy without it;
 //!   a rung delivers when its answer passes `validate`, or, without `validate`, when it is not a
 //!   bot check. The browser rung's `headers` is the browser's flat object (as
@@ -128,8 +131,8 @@
 //!
 //! # Account state
 //!
-//! [`MockServer::refuse_next`] queues [`Refusal`]s (rate limit, capacity, disabled service,
-//! backend down, plan limits) for the next engine calls; [`MockServer::set_service_enabled`]
+//! [`MockServer::refuse_next`] queues [`Refusal`]s (rate limit, a key's own rate limit, capacity,
+//! maintenance in both of its shapes, backend down, plan limits) for the next engine calls; [`MockServer::set_service_enabled`]
 //! switches an engine off; [`MockServer::set_premium_allowed`] takes premium exits off the
 //! plan. A [`Fault`] still overrides everything, on every path.
 //!

@@ -134,7 +134,7 @@ pub(super) fn answer(
         if !passes {
             continue;
         }
-        let mut meta = object(json!({
+        let meta = object(json!({
             "rung": rung.name, "solved": page.solved, "attempts": attempts, "credits": credits,
         }));
         let mut out = object(json!({
@@ -148,9 +148,6 @@ pub(super) fn answer(
                 Value::String(page.text())
             },
         }));
-        if let Some(class) = exit_class {
-            meta.insert("exitClass".into(), class.into());
-        }
         out.insert("meta".into(), Value::Object(meta));
         if return_session {
             let host = web_host(&page.url).unwrap_or_else(|| target.host.clone());
@@ -165,21 +162,17 @@ pub(super) fn answer(
             }
             out.insert("session".into(), Value::Object(session));
         }
-        if let Some(class) = exit_class {
-            out.insert("exitClass".into(), class.into());
-        }
+        // The exit class goes in the header alone: auto's documented body has no
+        // `exitClass` (`fouradata/mcp` `src/tools/auto.ts`).
         return Ok(Reply {
             body: out,
             credits,
             exit_class,
         });
     }
-    let mut meta = object(json!({
+    let meta = object(json!({
         "rung": "fail", "solved": false, "attempts": attempts, "credits": credits,
     }));
-    if let Some(class) = exit_class {
-        meta.insert("exitClass".into(), class.into());
-    }
     Ok(Reply {
         body: object(json!({
             "error": "Content could not be delivered within the budget: every rung failed",

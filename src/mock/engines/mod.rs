@@ -89,11 +89,14 @@ pub(crate) fn handle(shared: &Shared, engine: Engine, request: &RawRequest) -> A
     };
     match reply {
         Ok(reply) => {
+            // The class is reported in the header on every engine, and only on success
+            // (`fouradata/mcp` `src/upstream.ts`).
+            let delivered = !reply.body.get("error").is_some_and(Value::is_string);
             let mut answer = Answer::json(200, &Value::Object(reply.body));
             answer
                 .headers
                 .push(("X-FourA-Credits".into(), reply.credits.to_string()));
-            if let Some(class) = reply.exit_class {
+            if let Some(class) = reply.exit_class.filter(|_| delivered) {
                 answer
                     .headers
                     .push(("X-FourA-Exit-Class".into(), class.into()));
@@ -138,15 +141,9 @@ pub(super) struct Reply {
 }
 
 impl Reply {
-    /// A reply whose body also names the exit class it was served from, if any.
-    fn tagged(
-        mut body: Map<String, Value>,
-        credits: u64,
-        exit_class: Option<&'static str>,
-    ) -> Reply {
-        if let Some(class) = exit_class {
-            body.insert("exitClass".into(), class.into());
-        }
+    /// A reply served from an exit of `exit_class`, if any: named in the header only (the
+    /// body's `exitClass` is documented on `/proxy` alone, `fouradata/mcp` `src/tools/proxy.ts`).
+    fn tagged(body: Map<String, Value>, credits: u64, exit_class: Option<&'static str>) -> Reply {
         Reply {
             body,
             credits,

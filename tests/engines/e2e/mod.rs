@@ -120,6 +120,9 @@ fn final_code(headers: &ResponseHeaders) -> Option<u16> {
     headers.final_hop().unwrap().result.as_ref().unwrap().code
 }
 
+mod account_answers;
+mod exit_class;
+mod inspect;
 mod ordinary_pages;
 mod refusals_and_auth;
 mod validation;

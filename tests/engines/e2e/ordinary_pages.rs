@@ -228,7 +228,7 @@ fn auto_without_force_proxy_delivers_from_the_probe_with_no_session_proxy() {
 }
 
 #[test]
-fn auto_reports_the_exit_class_in_the_body_the_ladder_and_the_meta() {
+fn auto_reports_the_exit_class_from_the_header() {
     let (server, client) = start();
     for (class, name) in [
         (ExitClass::Premium, "premium"),
@@ -237,8 +237,10 @@ fn auto_reports_the_exit_class_in_the_body_the_ladder_and_the_meta() {
         let page = client
             .auto(&AutoRequest::new(PAGE).exit_class(class))
             .unwrap();
+        // Auto's body names no class: it comes from `X-FourA-Exit-Class`.
         assert_eq!(page.exit_class.as_deref(), Some(name));
-        assert_eq!(page.ladder.exit_class.as_deref(), Some(name));
+        assert_eq!(page.ladder.exit_class, None);
+        assert!(!page.extra.contains_key("exitClass"));
         assert_eq!(page.meta().exit_class.as_deref(), Some(name));
         let exit = page.session.as_ref().unwrap().proxy.as_deref().unwrap();
         assert_eq!(exit.starts_with('P'), class == ExitClass::Premium, "{exit}");

@@ -81,9 +81,13 @@ fn a_disabled_service_is_service_disabled_not_at_capacity() {
             err.body().unwrap()["current"],
             json!({"concurrency": 0, "rpm": 0})
         );
+        // Maintenance: the 60 s wait does not fit the 10 s deadline, so the call returns at
+        // once with the wait set.
         assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
-        assert!(!err.is_retryable());
-        assert!(err.hint().unwrap().contains("disabled"), "{err}");
+        assert_eq!(err.attempts(), 1);
+        assert!(err.is_retryable());
+        assert!(err.hint().unwrap().contains("maintenance"), "{err}");
+        assert!(err.hint().unwrap().contains("wait 60s"), "{err}");
     }
     // Other engines are unaffected, and switching it back on works.
     assert_eq!(

@@ -243,7 +243,7 @@ fn auto_session_user_agent_follows_the_request_headers() {
 }
 
 #[test]
-fn auto_reports_the_exit_class_in_body_meta_and_header() {
+fn auto_reports_the_exit_class_in_the_header_only() {
     let server = MockServer::start();
     for class in ["premium", "standard"] {
         let reply = post(
@@ -253,8 +253,8 @@ fn auto_reports_the_exit_class_in_body_meta_and_header() {
         );
         assert_eq!(reply.header("x-foura-exit-class"), Some(class));
         let json = reply.json();
-        assert_eq!(json["exitClass"], class);
-        assert_eq!(json["meta"]["exitClass"], class);
+        assert!(json.get("exitClass").is_none(), "{json}");
+        assert!(json["meta"].get("exitClass").is_none(), "{json}");
         assert_eq!(
             json["session"]["proxy"].as_str().unwrap().starts_with('P'),
             class == "premium"
@@ -315,11 +315,12 @@ fn auto_failure_has_attempts_and_a_fail_rung() {
         AUTO,
         &json!({"url": "https://timeout.test/", "exitClass": "standard"}),
     );
-    assert_eq!(reply.header("x-foura-exit-class"), Some("standard"));
+    // The class is reported only on success.
+    assert_eq!(reply.header("x-foura-exit-class"), None);
     let json = reply.json();
     assert_eq!(json["status"], 0);
     assert_eq!(json["meta"]["rung"], "fail");
-    assert_eq!(json["meta"]["exitClass"], "standard");
+    assert!(json["meta"].get("exitClass").is_none(), "{json}");
     assert_eq!(
         reply.credits().unwrap(),
         json["meta"]["credits"].to_string()

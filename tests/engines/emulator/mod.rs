@@ -179,5 +179,6 @@ fn minimal(path: &str, url: &str) -> Value {
 
 mod access;
 mod browser_and_auto;
+mod inspect;
 mod single_and_proxy;
 mod validation;

@@ -187,7 +187,9 @@ fn service_disabled_503_is_not_mistaken_for_capacity() {
         "current": {"concurrency": 0, "rpm": 0}, "limits": limits}),
     );
     assert_eq!(err.kind(), ErrorKind::ServiceDisabled, "{err}");
-    assert!(!err.is_retryable());
+    // Maintenance: worth trying again after FourA's wait.
+    assert!(err.is_retryable());
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
 
     let err = refused(
         json!({"error": "Service at capacity", "status": 503, "service": "single", "retryAfter": 2,

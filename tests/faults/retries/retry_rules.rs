@@ -183,7 +183,7 @@ fn plan_limits_are_not_retried_whether_named_by_body_or_header() {
 }
 
 #[test]
-fn service_disabled_503_is_not_retried() {
+fn service_disabled_503_is_not_retried_when_its_wait_does_not_fit() {
     let server = MockServer::start();
     server.refuse_next(1, None, Refusal::ServiceDisabled);
     let (client, _) = engines(&server, 5);

@@ -1,0 +1,51 @@
+//! `Client::inspect` and `foura::inspect_at` against the emulator's `GET /inspect`
+//! (<https://foura.ai/docs/api/inspect>): decoded, and never sent the key.
+
+use super::*;
+use foura::{AnonymityLevel, ProxyType};
+
+#[test]
+fn inspect_reports_the_callers_ip_and_never_sends_the_key() {
+    let (server, client) = start();
+    let seen = client.inspect().unwrap();
+    assert_eq!(seen.client_ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(seen.is_proxy(), Some(false));
+    assert_eq!(seen.proxy_detection.proxy_type, Some(ProxyType::None));
+    assert_eq!(
+        seen.proxy_detection.anonymity_level,
+        Some(AnonymityLevel::None)
+    );
+    assert!(seen.proxy_detection.detected_headers.is_empty());
+    assert_eq!(
+        seen.proxy_chain.original_client_ip.as_deref(),
+        Some("127.0.0.1")
+    );
+    assert_eq!(seen.proxy_chain.proxy_count, Some(0));
+    assert!(seen.timestamp.is_some());
+    assert!(seen.extra.is_empty(), "{:?}", seen.extra);
+
+    assert_one_keyless_get(&server, "/inspect");
+}
+
+#[test]
+fn inspect_is_asked_at_the_host_root_even_from_an_api_base() {
+    let server = MockServer::start();
+    let client = builder(&server)
+        .base_url(format!("{}/api", server.url()))
+        .build()
+        .unwrap();
+    client.inspect().unwrap();
+    assert_one_keyless_get(&server, "/inspect");
+}
+
+#[test]
+fn the_free_function_needs_no_key() {
+    let server = MockServer::start();
+    let seen = foura::inspect_at(&server.url()).unwrap();
+    assert_eq!(seen.client_ip.as_deref(), Some("127.0.0.1"));
+    assert_one_keyless_get(&server, "/inspect");
+    assert_eq!(
+        foura::inspect_at("ftp://example.com").unwrap_err().kind(),
+        ErrorKind::InvalidConfig
+    );
+}
