@@ -6,12 +6,13 @@ use std::io::Read;
 use std::time::Duration;
 
 use ureq::http::{self, HeaderValue};
+use zeroize::Zeroizing;
 
 use crate::defaults::CREATION_MAX_IDLE;
 use crate::error::{Error, ErrorKind, Service, sanitize};
 use crate::key::ApiKey;
 use crate::meta::Meta;
-use crate::redact::{head_text, redact};
+use crate::redact::{head_text, redact, scrub_meta};
 use crate::settings::{Attempt, Hook, Settings};
 
 /// How much of an error response's body is read: enough for any JSON error, not a whole page.
@@ -191,7 +192,10 @@ enum Auth {
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) meta: Meta,
-    pub(crate) body: Vec<u8>,
+    /// Wiped when dropped, like every buffer an answer is read into.
+    pub(crate) body: Zeroizing<Vec<u8>>,
+    /// The answer's `Content-Encoding`, when it is one the client did not ask for.
+    pub(crate) encoding: Option<String>,
 }
 
 /// What an attempt is made with: the settings, the agent built from them, and the key.
@@ -342,51 +346,113 @@ impl Line<'_> {
 
         let status = response.status().as_u16();
         let headers = response.headers();
-        let meta = Meta::from_headers(headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())));
+        let secret = self.secret();
+        // Every text a server sends goes through the same redaction, whatever the status.
+        let mut meta = Meta::from_headers(headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())));
+        if let Some(secret) = secret {
+            scrub_meta(&mut meta, secret);
+        }
+        let encoding = unrequested_encoding(headers, secret);
         if (200..300).contains(&status) {
-            // Sized from Content-Length up front: a doubling Vec would hold two copies of a
-            // large page while it grows.
+            // Sized from Content-Length up front: a doubling buffer would hold two copies of
+            // a large page while it grows. A claimed length that cannot be reserved (a lying
+            // server) is not an abort: the buffer then grows as bytes really arrive.
             let limit = settings.max_response_bytes;
-            // A claimed length that cannot be reserved (a lying server) is not an abort:
-            // the read then grows the buffer as bytes really arrive, up to the limit.
             let expected = response.body().content_length().unwrap_or(0).min(limit);
-            let mut body = Vec::new();
-            let _ = body.try_reserve_exact(usize::try_from(expected).unwrap_or(0));
-            let read = response
-                .body_mut()
-                .with_config()
-                .limit(limit)
-                .reader()
-                .read_to_end(&mut body);
-            if let Err(e) = read {
-                let e = ureq::Error::from(e);
-                return Err(what.transport_error(e).with_meta(meta).with_sent(true));
-            }
-            return Ok(Reply { status, meta, body });
+            let reader = response.body_mut().with_config().limit(limit).reader();
+            let body = match read_wiped(reader, expected) {
+                Ok(body) => body,
+                Err(e) => {
+                    let e = ureq::Error::from(e);
+                    return Err(what.transport_error(e).with_meta(meta).with_sent(true));
+                }
+            };
+            return Ok(Reply {
+                status,
+                meta,
+                body,
+                encoding,
+            });
         }
         // The key is removed from what the server said before anything is parsed or cut
         // short, so not even a fragment of it can end up in the error.
-        let secret = self.secret();
         let location = headers
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(|l| String::from_utf8_lossy(&redact(l.as_bytes(), secret)).into_owned());
         // An error body is read only as far as a JSON error could reach; if it is cut, the
-        // status alone still makes a useful error.
-        let body = response
+        // status alone still makes a useful error. Like every buffer this crate reads an
+        // answer into, it is wiped when dropped: an echoed key leaves no copy of ours behind.
+        let expected = response.body().content_length().unwrap_or(0);
+        let reader = response
             .body_mut()
             .with_config()
             .limit(MAX_ERROR_BODY_BYTES)
-            .read_to_vec()
-            .unwrap_or_default();
-        Err(Error::from_response(
+            .reader();
+        let body = read_wiped(reader, expected.min(MAX_ERROR_BODY_BYTES)).unwrap_or_default();
+        // A body in an encoding nobody asked for is not read as JSON (or quoted as bytes).
+        let body = if encoding.is_some() {
+            Zeroizing::default()
+        } else {
+            body
+        };
+        let mut err = Error::from_response(
             call.service,
             status,
             location.as_deref(),
             meta,
-            &redact(&body, secret),
-        ))
+            &Zeroizing::new(redact(&body, secret).into_owned()),
+            secret,
+        );
+        if let Some(encoding) = &encoding {
+            err.push_detail(&format!(" with a {}", encoding_note(encoding)));
+        }
+        Err(err)
     }
+}
+
+/// The `Content-Encoding` of an answer, when it is one the client did not ask for (it asks
+/// for none): `gzip`, `br`, `deflate`…, cleaned for quoting.
+fn unrequested_encoding(headers: &http::HeaderMap, secret: Option<&str>) -> Option<String> {
+    let value = headers.get("content-encoding")?;
+    let text = String::from_utf8_lossy(&redact(value.as_bytes(), secret)).into_owned();
+    let text = sanitize(&text, 40);
+    (!text.is_empty() && !text.eq_ignore_ascii_case("identity")).then_some(text)
+}
+
+/// How an answer's unrequested encoding is described: `gzip-encoded body (Content-Encoding:
+/// gzip), which the client did not ask for and does not decode`.
+fn encoding_note(encoding: &str) -> String {
+    format!(
+        "{encoding}-encoded body (Content-Encoding: {encoding}), which the client did not ask \
+         for and does not decode"
+    )
+}
+
+/// Reads `reader` to its end into a buffer wiped when dropped, first sized for `expected`
+/// bytes. It grows by moving into a larger wiped buffer, so no unwiped copy is left behind.
+fn read_wiped(mut reader: impl Read, expected: u64) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let mut body = Zeroizing::new(Vec::new());
+    let _ = body.try_reserve_exact(usize::try_from(expected).unwrap_or(0));
+    let mut chunk = Zeroizing::new([0u8; 16 << 10]);
+    loop {
+        let n = match reader.read(&mut chunk[..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if body.capacity() - body.len() < n {
+            let mut bigger = Zeroizing::new(Vec::new());
+            bigger
+                .try_reserve_exact((body.capacity() * 2).max(body.len() + n))
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+            bigger.extend_from_slice(&body);
+            body = bigger;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Ok(body)
 }
 
 /// The context transport errors are described in.
@@ -438,7 +504,11 @@ impl Exchange<'_, '_> {
             ),
             ureq::Error::LargeResponseHeader(..) => (
                 ErrorKind::Decode,
-                format!("the answer to {what} has oversized headers"),
+                format!("the answer to {what} has oversized headers: too large to read"),
+            ),
+            ureq::Error::Protocol(p) if p.to_string().contains("too many headers") => (
+                ErrorKind::Decode,
+                format!("the answer to {what} has oversized headers: too many to read"),
             ),
             ureq::Error::Protocol(_) => (
                 ErrorKind::Decode,
@@ -531,10 +601,16 @@ pub(crate) fn decode_error(
     e: serde_json::Error,
     secret: Option<&str>,
 ) -> Error {
-    let detail = if serde_json::from_slice::<serde_json::Value>(&reply.body).is_ok() {
-        format!("the answer to {what} is JSON but not the documented shape: {e}")
+    let snippet = || sanitize(&head_text(&reply.body, secret), 120);
+    let detail = if let Some(encoding) = &reply.encoding {
+        format!("the answer to {what} is a {}", encoding_note(encoding))
+    } else if serde_json::from_slice::<serde_json::Value>(&reply.body).is_ok() {
+        format!(
+            "the answer to {what} is JSON but not the documented shape ({e}): \"{}\"",
+            snippet()
+        )
     } else {
-        let snippet = sanitize(&head_text(&reply.body, secret), 120);
+        let snippet = snippet();
         if snippet.is_empty() {
             format!("the answer to {what} is empty, not JSON")
         } else {

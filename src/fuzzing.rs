@@ -25,7 +25,8 @@ pub fn engine_answer(
     let reply = Reply {
         status,
         meta: Meta::from_headers(headers.iter().copied()),
-        body: body.to_vec(),
+        body: body.to_vec().into(),
+        encoding: None,
     };
     let (fields, meta) = decode_engine_reply(engine, "POST /api/fuzz/", reply, None)?;
     Ok(match engine {
@@ -63,7 +64,7 @@ pub fn error_answer(engine: bool, status: u16, headers: &[(&str, &[u8])], body: 
         Service::Tasks
     };
     let meta = Meta::from_headers(headers.iter().copied());
-    let err = Error::from_response(service, status, None, meta, body);
+    let err = Error::from_response(service, status, None, meta, body, None);
     format!(
         "{err} {err:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
         err.kind(),

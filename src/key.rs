@@ -67,6 +67,15 @@ const WHERE_KEYS_LIVE: &str = "copy your key from the FourA Dashboard (Settings 
 ///   buffers; a `&str` you passed in (it is still yours); and the process environment, if the
 ///   key came from `FOURA_API_KEY`, or the kernel's page cache and the file itself, if it came
 ///   from a file.
+/// - **An answer that echoes the key:** the buffers this crate reads an answer into (the
+///   body, its redacted copy) and the texts it replaces while removing the key are wiped
+///   before they are freed. Still outside its reach: ureq's connection buffers (which hold
+///   the answer as it arrived), the `HeaderValue` copies of the answer's headers, and the
+///   strings `serde_json` decodes, which only ever see the body once the key is redacted.
+/// - **Redaction** finds the key verbatim, written with JSON `\u00XX` escapes or `%XX`
+///   percent-encoding, and base64-encoded (either alphabet, padded or not, alone, after
+///   `Bearer ` or inside longer encoded text). A key split across two fields, or encoded any
+///   other way, is beyond recognising.
 /// - Never enable `TRACE` logging for `ureq` or `ureq_proto`: it hex-dumps the wire,
 ///   including the key.
 ///
@@ -75,7 +84,8 @@ const WHERE_KEYS_LIVE: &str = "copy your key from the FourA Dashboard (Settings 
 /// key, and after three task submissions and three engine calls (one connection each) the
 /// only freed blocks holding it are the six `HeaderValue` copies (55 bytes for
 /// `Bearer <48-character key>`, 48 for `X-API-Key`) and one 128 KiB ureq output buffer per
-/// connection.
+/// connection. After a 401 whose body and two headers echo the key, the only ones are the
+/// request's `HeaderValue`, the two response `HeaderValue`s and ureq's two connection buffers.
 pub struct ApiKey {
     secret: Zeroizing<String>,
 }

@@ -103,8 +103,8 @@ pub use engines::{
 pub use error::{Error, ErrorKind, RateLimit};
 pub use key::{API_KEY_ENV, API_KEY_FILE_ENV, ApiKey};
 pub use meta::Meta;
-pub use request_id::RequestId;
 pub use preview::{Preview, Previewable};
+pub use request_id::RequestId;
 pub use settings::Attempt;
 pub use tasks::{Task, TaskRequest, TaskStatus, TaskType, Timing};
 

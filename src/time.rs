@@ -76,11 +76,18 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
     Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + sec)
 }
 
+/// The longest wait a server can ask for, in seconds (about 30 years): longer ones, from a
+/// header or a body, are capped to it rather than dropped, or a client would retry at once
+/// what FourA asked to leave alone.
+pub(crate) const MAX_RETRY_AFTER_SECS: u64 = 1_000_000_000;
+
 /// A `Retry-After` value: delta-seconds or an HTTP-date (how long from now; zero if past).
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // A wait too long to represent is still a wait: capped like a body's `retryAfter`.
+        let secs = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(secs.min(MAX_RETRY_AFTER_SECS)));
     }
     let at = parse_http_date(value)?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
@@ -126,5 +133,9 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("-5"), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(Duration::from_secs(MAX_RETRY_AFTER_SECS))
+        );
     }
 }

@@ -70,9 +70,19 @@ fn freed_with_secret(f: impl FnOnce()) -> Vec<usize> {
         .collect()
 }
 
-/// A keep-alive HTTP/1.1 server that answers every request with `body`, reading into a stack
-/// buffer so that it makes no heap copy of the request. Serves `requests` then stops.
-fn serve(listener: TcpListener, requests: usize, body: &'static str) {
+/// A whole HTTP/1.1 answer, built before the allocator watches and never freed, so that the
+/// server's own copy of an echoed key is not counted.
+fn answer(status: &str, headers: &str, body: &str) -> &'static [u8] {
+    let text = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    Box::leak(text.into_bytes().into_boxed_slice())
+}
+
+/// A keep-alive HTTP/1.1 server that answers every request with `response`, reading into a
+/// stack buffer so that it makes no heap copy of the request. Serves `requests` then stops.
+fn serve(listener: TcpListener, requests: usize, response: &'static [u8]) {
     let (mut stream, _) = listener.accept().unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -108,11 +118,7 @@ fn serve(listener: TcpListener, requests: usize, body: &'static str) {
             filled += stream.read(&mut buf[filled..]).unwrap();
         }
         buf.fill(0);
-        let response = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(response.as_bytes()).unwrap();
+        stream.write_all(response).unwrap();
     }
 }
 
@@ -138,13 +144,13 @@ fn the_key_is_found_only_in_the_copies_the_docs_name() {
 
     // 2. Requests: three task submissions and three engine calls on one kept-alive
     //    connection each, then everything dropped.
-    const TASK: &str = r#"{"id":"task_1","status":"completed"}"#;
-    const PAGE: &str = r#"{"status":200,"headers":[],"data":"ok"}"#;
+    let task = answer("200 OK", "", r#"{"id":"task_1","status":"completed"}"#);
+    let page = answer("200 OK", "", r#"{"status":200,"headers":[],"data":"ok"}"#);
     let freed = freed_with_secret(|| {
-        for (body, engine) in [(TASK, false), (PAGE, true)] {
+        for (response, engine) in [(task, false), (page, true)] {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let url = format!("http://{}", listener.local_addr().unwrap());
-            let server = std::thread::spawn(move || serve(listener, 3, body));
+            let server = std::thread::spawn(move || serve(listener, 3, response));
             let client = Client::builder()
                 .api_key(ApiKey::new(KEY).unwrap())
                 .base_url(url)
@@ -183,4 +189,58 @@ fn the_key_is_found_only_in_the_copies_the_docs_name() {
         buffer_copies <= 2,
         "at most one output buffer per connection: {freed:?}"
     );
+
+    // 3. A server that echoes the key in its 401: in the body (verbatim, JSON-escaped and
+    //    percent-encoded, in both fields the error keeps) and in the headers the client reads.
+    //    The crate's own copies (the body it reads, the redacted text, the decoded strings,
+    //    the header values it keeps) are wiped; what may remain are the request's HeaderValue,
+    //    ureq's connection buffers and the response's own HeaderValues (one per echoing
+    //    header, as long as each value).
+    let escaped: String = KEY.bytes().map(|b| format!("\\u{b:04x}")).collect();
+    let percent: String = KEY.bytes().map(|b| format!("%{b:02X}")).collect();
+    let body = format!(
+        r#"{{"error":{{"code":"{KEY}","message":"Bearer {KEY} refused ({escaped}, {percent})"}},"echo":{{"{KEY}":"{escaped}"}}}}"#
+    );
+    let id = format!("req-{KEY}");
+    let echo = answer(
+        "401 Unauthorized",
+        &format!("X-Foura-Request-Id: {id}\r\nX-FourA-Exit-Class: {KEY}\r\n"),
+        &body,
+    );
+    let mut texts = String::new();
+    let freed = freed_with_secret(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || serve(listener, 1, echo));
+        let client = Client::builder()
+            .api_key(ApiKey::new(KEY).unwrap())
+            .base_url(url)
+            .proxy(None)
+            .max_retries(0)
+            .build()
+            .unwrap();
+        let err = client
+            .submit("https://example.com", TaskType::Single)
+            .unwrap_err();
+        texts = format!("{err} {err:?}");
+        drop(err);
+        drop(client);
+        server.join().unwrap();
+    });
+    eprintln!("freed blocks holding the key after an echoing 401: {freed:?}");
+    assert!(!holds_secret(texts.as_bytes()), "{texts}");
+    let allowed = |size: usize| {
+        size == "Bearer ".len() + KEY.len()
+            || size == KEY.len()
+            || size == id.len()
+            || size >= 64 * 1024
+    };
+    let unexpected: Vec<_> = freed.iter().filter(|&&s| !allowed(s)).collect();
+    assert_eq!(
+        unexpected,
+        Vec::<&usize>::new(),
+        "a copy of an echoed key other than a HeaderValue or a connection buffer was freed: \
+         {freed:?}"
+    );
+    assert!(freed.len() <= 5, "{freed:?}");
 }

@@ -55,8 +55,9 @@ pub use validate::Validate;
 
 use crate::call::{Api, Call, CallOptions, Reply, decode_error};
 use crate::client::Client;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, sanitize};
 use crate::meta::Meta;
+use crate::redact::head_text;
 pub(crate) use crate::wire::{Fields, check_method, lenient_number};
 
 /// The longest server-side timeout FourA documents for `timeout_ms` (single, proxy, browser).
@@ -215,6 +216,26 @@ pub(crate) fn decode_engine_reply(
             Value::Object(map),
             secret,
         ));
+    }
+    // An engine answer reports its fetch's `status` (nested under `data` in some proxy
+    // answers); a 2xx without one, and without an `error`, is not an engine answer at all.
+    let nested_status = map
+        .get("data")
+        .and_then(Value::as_object)
+        .is_some_and(|d| d.contains_key("status"));
+    if !map.contains_key("status") && !nested_status {
+        let snippet = sanitize(&head_text(&reply.body, secret), 120);
+        let err = Error::new(
+            ErrorKind::Decode,
+            format!(
+                "the {engine} engine answered without a `status` or an `error`, so not with \
+                 an engine answer: \"{snippet}\""
+            ),
+        );
+        return Err(err
+            .with_status(reply.status)
+            .with_sent(true)
+            .with_meta(reply.meta));
     }
     Ok((Fields(map), reply.meta))
 }

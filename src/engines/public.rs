@@ -35,7 +35,8 @@ impl<'de> Deserialize<'de> for ProfileCatalogue {
 }
 
 /// FourA's service status (`GET https://updates.foura.ai/api/v1/status`, cached by FourA
-/// for 15 s). Decoded tolerantly: missing or oddly typed fields are empty, and kept in
+/// for 15 s). Decoded tolerantly: apart from `overall`, which an answer must have as a
+/// string to be a status answer, missing or oddly typed fields are empty, and kept in
 /// `extra` when they hold something.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -55,8 +56,15 @@ pub struct ServiceStatus {
 impl<'de> Deserialize<'de> for ServiceStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut f = fields(Value::deserialize(d)?);
+        // `overall` is what makes an answer a status answer: without it, this is some
+        // other document (an error page's JSON, a proxy's), not "status unknown".
+        let Some(overall) = f.string("overall") else {
+            return Err(serde::de::Error::custom(
+                "a status answer has a string `overall`, this one has none",
+            ));
+        };
         Ok(ServiceStatus {
-            overall: f.string("overall").unwrap_or_default(),
+            overall,
             services: f
                 .list("services")
                 .unwrap_or_default()

@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::hint::hint_for;
 use super::{Error, ErrorKind, Service};
 use crate::meta::Meta;
-use crate::redact::scrub_value;
+use crate::redact::{clean, scrub_value};
+use crate::time::MAX_RETRY_AFTER_SECS;
 
 impl Error {
     /// Builds the error for a non-success HTTP answer from FourA.
@@ -18,8 +19,9 @@ impl Error {
         location: Option<&str>,
         meta: Meta,
         body: &[u8],
+        secret: Option<&str>,
     ) -> Self {
-        let parsed = ErrorBody::parse(body);
+        let parsed = ErrorBody::parse(body, secret.filter(|s| !s.is_empty()));
         // A plan refusal is named by the body's `reason` or, when the body changes shape, by
         // the `X-FourA-Limit` header alone (`fouradata/mcp` `src/upstream.ts`); it wins over the
         // status.
@@ -169,15 +171,24 @@ struct ErrorBody {
 }
 
 impl ErrorBody {
-    fn parse(body: &[u8]) -> Self {
-        let Ok(json) = serde_json::from_slice::<Value>(body) else {
-            let text = String::from_utf8_lossy(body);
-            let snippet = sanitize(&strip_tags(&text), 160);
+    /// Reads `body`, removing `secret` from every decoded text before anything is cut short:
+    /// escapes decode only here, so a key the raw bytes did not show cannot survive as a
+    /// fragment cut at a field's limit.
+    fn parse(body: &[u8], secret: Option<&str>) -> Self {
+        let Ok(mut json) = serde_json::from_slice::<Value>(body) else {
+            let mut text = strip_tags(&String::from_utf8_lossy(body));
+            if let Some(secret) = secret {
+                clean(&mut text, secret);
+            }
+            let snippet = sanitize(&text, 160);
             return ErrorBody {
                 snippet: (!snippet.is_empty()).then_some(snippet),
                 ..ErrorBody::default()
             };
         };
+        if let Some(secret) = secret {
+            scrub_value(&mut json, secret);
+        }
         let mut parsed = ErrorBody::default();
         if let Value::Object(top) = &json {
             let text = |v: Option<&Value>| v.and_then(Value::as_str).map(|s| sanitize(s, 500));
@@ -210,9 +221,9 @@ fn seconds(v: Option<&Value>) -> Option<Duration> {
         Value::String(s) => s.trim().parse::<f64>().ok()?,
         _ => return None,
     };
-    // A wait too long to represent is still a wait: cap it (at about 30 years) rather than
-    // drop it, or a client would retry at once what FourA asked to leave alone.
-    (secs >= 0.0 && !secs.is_nan()).then(|| Duration::from_secs_f64(secs.min(1e9)))
+    // A wait too long to represent is still a wait: capped, as a `Retry-After` header is.
+    let cap = MAX_RETRY_AFTER_SECS as f64;
+    (secs >= 0.0 && !secs.is_nan()).then(|| Duration::from_secs_f64(secs.min(cap)))
 }
 
 /// Drops `<…>` tags so an HTML error page reads as its text.
@@ -271,7 +282,7 @@ mod tests {
     #[test]
     fn nested_body_is_read() {
         let body = br#"{"error":{"code":"RATE_LIMIT_EXCEEDED","message":"Rate limit exceeded. Retry after 30 seconds.","status":429,"retryAfter":30}}"#;
-        let e = Error::from_response(Service::Tasks, 429, None, meta(), body);
+        let e = Error::from_response(Service::Tasks, 429, None, meta(), body, None);
         assert_eq!(e.kind(), ErrorKind::RateLimited);
         assert_eq!(e.status(), Some(429));
         assert_eq!(e.code(), Some("RATE_LIMIT_EXCEEDED"));
@@ -289,7 +300,7 @@ mod tests {
     #[test]
     fn flat_body_is_read() {
         let body = br#"{"error":"Invalid API key"}"#;
-        let e = Error::from_response(Service::Tasks, 401, None, Meta::default(), body);
+        let e = Error::from_response(Service::Tasks, 401, None, Meta::default(), body, None);
         assert_eq!(e.kind(), ErrorKind::Unauthorized);
         assert_eq!(e.message(), Some("Invalid API key"));
         assert!(e.to_string().contains("trim whitespace from the key"));
@@ -302,7 +313,14 @@ mod tests {
             "<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>",
             "x ".repeat(5000)
         );
-        let e = Error::from_response(Service::Tasks, 502, None, Meta::default(), page.as_bytes());
+        let e = Error::from_response(
+            Service::Tasks,
+            502,
+            None,
+            Meta::default(),
+            page.as_bytes(),
+            None,
+        );
         assert_eq!(e.kind(), ErrorKind::ServerError);
         assert_eq!(e.message(), None);
         let text = e.to_string();

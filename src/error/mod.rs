@@ -158,6 +158,11 @@ impl Error {
         self.inner.retry_after = Some(wait);
     }
 
+    /// Adds `more` to the error's own description.
+    pub(crate) fn push_detail(&mut self, more: &str) {
+        self.inner.detail.push_str(more);
+    }
+
     /// Marks a task-creating call whose outcome is unknown, and says so in the message.
     pub(crate) fn mark_maybe_created(&mut self) {
         self.inner.maybe_created = true;
@@ -178,14 +183,12 @@ impl Error {
             inner.message.as_mut(),
             inner.code.as_mut(),
             inner.hint.as_mut(),
-            inner.meta.request_id.as_mut(),
-            inner.meta.exit_class.as_mut(),
-            inner.meta.limit.as_mut(),
             inner.plan_limit.as_mut(),
         ];
         for text in texts.into_iter().flatten() {
             redact::clean(text, secret);
         }
+        redact::scrub_meta(&mut inner.meta, secret);
         if let Some(body) = inner.body.as_mut() {
             redact::scrub_value(body, secret);
         }
@@ -424,7 +427,7 @@ mod tests {
     #[test]
     fn scrub_removes_the_secret_everywhere() {
         let body = br#"{"error":{"message":"bad key fk_live_SECRET","code":"X"},"echo":["fk_live_SECRET"]}"#;
-        let e = Error::from_response(Service::Tasks, 401, None, Meta::default(), body)
+        let e = Error::from_response(Service::Tasks, 401, None, Meta::default(), body, None)
             .scrub("fk_live_SECRET");
         let all = format!("{e} {e:?} {}", e.body().unwrap());
         assert!(!all.contains("SECRET"), "{all}");
