@@ -1,5 +1,5 @@
 //! `POST /api/auto`: smart fetch, climbing the engine ladder until `validate` passes
-//! (https://foura.ai/docs/guides/smart-fetch, `fouradata/mcp` `src/tools/auto.ts`).
+//! (<https://foura.ai/docs/guides/smart-fetch>, `fouradata/mcp` `src/tools/auto.ts`).
 
 use std::time::Duration;
 

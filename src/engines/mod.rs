@@ -1,5 +1,5 @@
 //! The engine API FourA's own tools call today: `POST /api/single/`, `/api/proxy/`,
-//! `/api/browser/` and `/api/auto`, authenticated with `X-API-Key` (https://foura.ai/docs/api/endpoints, and the
+//! `/api/browser/` and `/api/auto`, authenticated with `X-API-Key` (<https://foura.ai/docs/api/endpoints>, and the
 //! request schemas in `fouradata/mcp` `src/tools/{single,proxy,browser,auto}.ts`).
 //!
 //! Each engine has a request builder named after it ([`SingleRequest`], [`ProxyRequest`],

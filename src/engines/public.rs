@@ -1,6 +1,6 @@
 //! FourA's public endpoints: the browser-profile catalogue and the status API
 //! (`GET https://api.foura.ai/api/profiles`, as `fouradata/mcp` `README.md` names it,
-//! and https://foura.ai/docs/updates-portal/api). No key is sent to either.
+//! and <https://foura.ai/docs/updates-portal/api>). No key is sent to either.
 
 use serde::{Deserialize, Deserializer};
 

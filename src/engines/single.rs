@@ -1,5 +1,5 @@
 //! `POST /api/single/`: one HTTP request with a browser-like wire fingerprint
-//! (https://foura.ai/docs/api/endpoints, `fouradata/mcp` `src/tools/single.ts`).
+//! (<https://foura.ai/docs/api/endpoints>, `fouradata/mcp` `src/tools/single.ts`).
 
 use std::time::Duration;
 

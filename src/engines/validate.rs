@@ -7,7 +7,7 @@ use crate::error::Error;
 
 /// Rules that decide whether a response counts as a success (`validate`), for single, proxy
 /// (per attempt) and auto (per rung). The shape is `fouradata/mcp`'s `src/tools/single.ts`;
-/// what success means for billing is https://foura.ai/docs/api/outcomes.
+/// what success means for billing is <https://foura.ai/docs/api/outcomes>.
 ///
 /// ```
 /// use foura::Validate;

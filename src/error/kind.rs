@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// What kind of failure an [`Error`] is. Match on it with [`Error::kind`].
+/// What kind of failure an [`Error`](crate::Error) is. Match on it with [`Error::kind`](crate::Error::kind).
 ///
 /// The enum is `#[non_exhaustive]`: new kinds may be added in minor releases, so keep a `_`
 /// arm. Kinds split into three groups:
@@ -43,9 +43,9 @@ pub enum ErrorKind {
     /// `404`: the endpoint does not exist at this base URL.
     NotFound,
     /// `429`: too many requests — the account-wide limit, an engine's limit or the key's own
-    /// (<https://foura.ai/docs/api/rate-limits>); see [`Error::retry_after`]. The key's own
+    /// (<https://foura.ai/docs/api/rate-limits>); see [`Error::retry_after`](crate::Error::retry_after). The key's own
     /// limit sends a body FourA does not document, so this kind rests on the status alone, and
-    /// [`Error::rate_limit`] is `None` when the body has no figures.
+    /// [`Error::rate_limit`](crate::Error::rate_limit) is `None` when the body has no figures.
     RateLimited,
     /// `5xx`: FourA (or a gateway in front of it) failed.
     ServerError,
@@ -66,14 +66,14 @@ pub enum ErrorKind {
     /// FourA's `code`, `details`, `attemptReport` and the echoed `request` are kept.
     EngineFailed,
     /// Your plan's limit refused the call (`plan_limit_*`, whatever the HTTP status); see
-    /// [`Error::plan_limit`]. Waiting helps only when [`Error::retry_after`] is set; another
+    /// [`Error::plan_limit`](crate::Error::plan_limit). Waiting helps only when [`Error::retry_after`](crate::Error::retry_after) is set; another
     /// engine will not help.
     PlanLimit,
     /// `503`: too many requests of yours are in flight (FourA's concurrency cap).
     AtCapacity,
     /// `503` `Service disabled`: FourA has taken the service offline for maintenance, usually
     /// for minutes (<https://foura.ai/docs/api/rate-limits>). It is retried like
-    /// [`AtCapacity`](Self::AtCapacity) when FourA's wait ([`Error::retry_after`], often 60 s)
+    /// [`AtCapacity`](Self::AtCapacity) when FourA's wait ([`Error::retry_after`](crate::Error::retry_after), often 60 s)
     /// fits in the call's deadline and [`ClientBuilder::max_retry_wait`](crate::ClientBuilder::max_retry_wait);
     /// otherwise the call returns at once with the wait set.
     ServiceDisabled,

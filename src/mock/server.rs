@@ -54,7 +54,7 @@ pub(crate) struct Shared {
     pub(crate) workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
-/// A FourA emulator on `127.0.0.1`, stopped when dropped. See the [module docs](self).
+/// A FourA emulator on `127.0.0.1`, stopped when dropped. See the [module docs](crate::mock).
 pub struct MockServer {
     addr: SocketAddr,
     shared: Arc<Shared>,

@@ -156,7 +156,7 @@ impl Client {
     /// Creates a task: `POST /api/v1/tasks` with `Authorization: Bearer <key>`.
     ///
     /// The request is checked first ([`TaskRequest::validate`]); an invalid one returns
-    /// [`ErrorKind::InvalidRequest`] and nothing is sent. The call waits for the task's own
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) and nothing is sent. The call waits for the task's own
     /// timeout (FourA's default 30 s) plus 15 s, unless the client has a timeout of its own.
     ///
     /// ```no_run
@@ -174,7 +174,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Any [`ErrorKind`]: see [`Error`]. Status errors carry FourA's message, code and
+    /// Any [`ErrorKind`](crate::ErrorKind): see [`Error`]. Status errors carry FourA's message, code and
     /// request id.
     pub fn create_task(&self, request: &TaskRequest) -> Result<Task, Error> {
         let (mut task, meta): (Task, Meta) = self.call_json(&request.to_call()?)?;
@@ -197,7 +197,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// As [`Client::create_task`]; [`ErrorKind::Decode`] when the answer holds no list.
+    /// As [`Client::create_task`]; [`ErrorKind::Decode`](crate::ErrorKind::Decode) when the answer holds no list.
     pub fn list_tasks(&self) -> Result<Vec<Task>, Error> {
         let (envelope, meta): (TaskList, Meta) = self.call_json(&Api::TASKS.get(TASKS_PATH))?;
         let mut tasks = envelope.0;

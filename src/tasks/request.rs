@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind};
 
 /// A request to create a task: the URL, the [`TaskType`], and FourA's optional `options`.
 ///
-/// Setters never fail; [`Client::create_task`] checks the whole request before anything is
+/// Setters never fail; [`Client::create_task`](crate::Client::create_task) checks the whole request before anything is
 /// sent (see [`TaskRequest::validate`]). Options left unset are not sent, and `options` is
 /// omitted entirely when none is set, so the simplest request is exactly the founding
 /// document's `{"url":"https://example.com","type":"single"}`.
@@ -101,7 +101,7 @@ impl TaskRequest {
         &self.task_type
     }
 
-    /// Checks the request as [`Client::create_task`] does before sending it.
+    /// Checks the request as [`Client::create_task`](crate::Client::create_task) does before sending it.
     ///
     /// # Errors
     ///
