@@ -386,6 +386,7 @@ where
                     }
                     next_index += 1;
                     in_flight += 1;
+                    lock_throttle(&throttle).in_flight = in_flight;
                     let spacing = match (user_spacing, rpm_spacing) {
                         (Some(a), Some(b)) => Some(a.max(b)),
                         (a, b) => a.or(b),
@@ -414,6 +415,7 @@ where
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 };
                 in_flight -= 1;
+                lock_throttle(&throttle).in_flight = in_flight;
                 let result = match outcome {
                     Ok(result) => result,
                     Err(payload) => {

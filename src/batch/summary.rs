@@ -126,9 +126,10 @@ impl fmt::Display for Summary {
         }
         write!(
             f,
-            "\n{} attempts ({} retries), {} throttle pause{} ({:.1} s), concurrency {}",
+            "\n{} attempts ({} retr{}), {} throttle pause{} ({:.1} s), concurrency {}",
             self.attempts,
             self.retries,
+            if self.retries == 1 { "y" } else { "ies" },
             self.pauses,
             if self.pauses == 1 { "" } else { "s" },
             self.paused.as_secs_f64(),

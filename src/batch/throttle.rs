@@ -55,6 +55,8 @@ pub(crate) struct Throttle {
     pub(crate) paused: Duration,
     /// The least time between two starts that keeps within `declared_rpm`.
     pub(crate) rpm_spacing: Option<Duration>,
+    /// Inputs started and not finished (some may be waiting to retry in the client).
+    pub(crate) in_flight: usize,
 }
 
 impl Throttle {
@@ -71,6 +73,7 @@ impl Throttle {
             pauses: 0,
             paused: Duration::ZERO,
             rpm_spacing: None,
+            in_flight: 0,
         }
     }
 
@@ -119,10 +122,10 @@ impl Throttle {
             .and_then(|m| usize::try_from(m).ok())
             .filter(|&m| m > 0)
         {
-            if self.allowed > max {
-                self.allowed = max;
-                explained = true;
-            }
+            // More of ours were out than the cap allows (those the client is about to retry
+            // included): the cap explains the refusal, and no cut below it is needed.
+            explained |= self.allowed > max || self.in_flight > max;
+            self.allowed = self.allowed.min(max);
             if max < self.ceiling {
                 self.ceiling = max;
                 self.declared = Some(max);

@@ -15,6 +15,7 @@ use super::accounts::{Engine, KeyState, Refusal};
 use super::connection::accept_loop;
 use super::fault::{Fault, RandomFaults, SplitMix64};
 use super::http::ReceivedRequest;
+use super::limits::Limits;
 use crate::{ApiKey, Client, ClientBuilder};
 
 /// The emulator's state, behind one lock.
@@ -35,6 +36,8 @@ pub(crate) struct State {
     pub(crate) random: Option<RandomFaults>,
     /// How many requests each fault answered, by the fault's `Display` name.
     pub(crate) fault_counts: BTreeMap<String, usize>,
+    /// Concurrency caps and the answer delay of engine calls.
+    pub(crate) limits: Limits,
 }
 
 pub(crate) struct Shared {
@@ -54,7 +57,7 @@ pub(crate) struct Shared {
 /// A FourA emulator on `127.0.0.1`, stopped when dropped. See the [module docs](self).
 pub struct MockServer {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
     acceptor: Option<JoinHandle<()>>,
 }
 
@@ -102,6 +105,7 @@ impl MockServer {
                 premium_allowed: true,
                 random: None,
                 fault_counts: BTreeMap::new(),
+                limits: Limits::default(),
             }),
             shutdown: AtomicBool::new(false),
             accepted: AtomicUsize::new(0),
