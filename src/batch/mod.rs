@@ -110,7 +110,8 @@ pub struct Progress {
     pub total: Option<usize>,
     /// Inputs that failed.
     pub failed: usize,
-    /// Credits reported so far (`X-FourA-Credits`, failures included).
+    /// Work used so far, as FourA reports it (`X-FourA-Credits`, failures included; not what
+    /// is billed).
     pub credits: f64,
     /// How many requests the batch currently allows in flight.
     pub concurrency: usize,
@@ -260,7 +261,8 @@ where
 
     /// Stops starting new requests once the credits FourA reports (`X-FourA-Credits`, on
     /// failures too) reach `credits`. Requests in flight finish, so the total can pass the
-    /// budget by what they use. Default: no budget.
+    /// budget by what they use. The header reports work done, not what is billed (only
+    /// successes are), so the budget stops conservatively. Default: no budget.
     pub fn credit_budget(mut self, credits: f64) -> Self {
         self.credit_budget = Some(credits);
         self
@@ -295,7 +297,8 @@ where
     }
 
     /// Runs the batch, handing each result to `f` on the calling thread as it completes
-    /// (completion order), with its input index. Nothing is collected.
+    /// (completion order), with its input index (0-based, in input order: the key to match a
+    /// result to its input). Nothing is collected.
     pub fn for_each(
         self,
         f: impl FnMut(usize, Result<<I::Item as BatchItem>::Output, Error>),

@@ -186,10 +186,11 @@ mod tests {
     use super::*;
 
     fn declared(max_concurrency: u64, max_rpm: u64) -> RateLimit {
-        let mut limits = RateLimit::default();
-        limits.max_concurrency = Some(max_concurrency);
-        limits.max_rpm = Some(max_rpm);
-        limits
+        RateLimit {
+            max_concurrency: Some(max_concurrency),
+            max_rpm: Some(max_rpm),
+            ..RateLimit::default()
+        }
     }
 
     #[test]
