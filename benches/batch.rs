@@ -1,13 +1,17 @@
 //! (b) Batch throughput at concurrency 1, 4, 8 and 16 against a loopback server that answers
-//! after a simulated 5 ms of FourA work, side by side in one run.
+//! after a simulated 5 ms of FourA work, side by side in one run; then (c) the ceiling case:
+//! 400 single requests at concurrency 16 against the emulator answering in 200 ms and refusing
+//! with FourA's capacity answer (`limits.maxConcurrency: 8`, `retryAfter: 0.2`) any request
+//! beyond 8 in flight. The ceiling is 8 / 0.2 s = 40 requests/s.
 //!
-//!     cargo bench --bench batch
+//!     cargo bench --bench batch --features mock
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use foura::{ApiKey, Client, TaskRequest, TaskType};
+use foura::mock::{Engine, MockServer};
+use foura::{ApiKey, Client, SingleRequest, TaskRequest, TaskType};
 
 const TASK: &str = r#"{"id":"task_a1b2c3d4","status":"completed","url":"https://example.com","type":"single","statusCode":200,"content":"<html><body>Example Domain</body></html>","createdAt":"2026-03-31T10:15:00Z"}"#;
 
@@ -58,4 +62,35 @@ fn main() {
         "connections opened in total: {}",
         server.connections.load(std::sync::atomic::Ordering::SeqCst)
     );
+    ceiling();
+}
+
+/// (c) The ceiling case: the share of the ceiling reached and the share of requests refused.
+fn ceiling() {
+    let (cap, answer, inputs) = (8usize, Duration::from_millis(200), 400usize);
+    let server = MockServer::start();
+    server.limit_concurrency(cap, Some(Engine::Single), answer);
+    server.set_answer_delay(answer);
+    let client = server.engine_client_builder().build().unwrap();
+    let start = Instant::now();
+    let batch = client
+        .batch((0..inputs).map(|i| SingleRequest::get(format!("https://example.com/{i}"))))
+        .concurrency(16)
+        .run();
+    let elapsed = start.elapsed().as_secs_f64();
+    let requests = server.request_count();
+    let refused = requests - (inputs - batch.summary.failed);
+    let ceiling = cap as f64 / answer.as_secs_f64();
+    println!();
+    println!(
+        "ceiling case: {inputs} single requests at concurrency 16, answers in {answer:?}, at most {cap} in flight"
+    );
+    println!(
+        "{:.2} of the ceiling ({:.1} of {ceiling:.0} requests/s), {:.1} % of {requests} requests refused, {} inputs failed",
+        inputs as f64 / elapsed / ceiling,
+        inputs as f64 / elapsed,
+        100.0 * refused as f64 / requests as f64,
+        batch.summary.failed
+    );
+    println!("{}", batch.summary);
 }

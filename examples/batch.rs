@@ -2,8 +2,9 @@
 //!
 //!     cargo run --example batch -- urls.txt [concurrency]    # or URLs on stdin
 //!
-//! Progress goes to stderr; results (JSON lines, in input order of completion) to stdout.
-//! Without `FOURA_API_KEY` it runs against the built-in emulator.
+//! Progress and the summary go to stderr; results (JSON lines, in order of completion) to
+//! stdout. Exits with 1 when any input failed or the batch stopped early (a refused key, a plan
+//! limit). Without `FOURA_API_KEY` it runs against the built-in emulator.
 
 use std::io::{BufRead, BufReader, Write};
 
@@ -11,7 +12,7 @@ use foura::mock::MockServer;
 use foura::{Client, SingleRequest};
 use serde_json::json;
 
-fn main() -> std::io::Result<()> {
+fn main() -> std::io::Result<std::process::ExitCode> {
     let mut args = std::env::args().skip(1);
     let input: Box<dyn BufRead> = match args.next().as_deref() {
         None | Some("-") => Box::new(BufReader::new(std::io::stdin())),
@@ -75,12 +76,9 @@ fn main() -> std::io::Result<()> {
             };
             let _ = writeln!(out, "{line}");
         });
-    eprintln!();
-    if let Some(reason) = summary.stopped {
-        eprintln!(
-            "stopped early ({reason:?}): inputs from #{} on, if any, were not started",
-            summary.not_started_from.unwrap_or(0)
-        );
+    eprintln!("\n{summary}");
+    if summary.stopped.is_some() || summary.failed > 0 {
+        return Ok(std::process::ExitCode::FAILURE);
     }
-    Ok(())
+    Ok(std::process::ExitCode::SUCCESS)
 }

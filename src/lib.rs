@@ -90,7 +90,9 @@ pub mod fuzzing;
 
 use std::sync::OnceLock;
 
-pub use batch::{Batch, BatchItem, BatchResults, CancelToken, Progress, StopReason, Summary};
+pub use batch::{
+    Batch, BatchItem, BatchResults, CancelToken, Latency, Progress, StopReason, Summary,
+};
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use engines::{

@@ -60,12 +60,13 @@ pub(crate) fn run<T>(
     };
     let report = |attempt, outcome: Result<(u16, Option<String>), &Error>, wait| {
         line.report(|| {
-            let (status, error, request_id) = match outcome {
-                Ok((status, request_id)) => (Some(status), None, request_id),
+            let (status, error, request_id, rate_limit) = match outcome {
+                Ok((status, request_id)) => (Some(status), None, request_id, None),
                 Err(e) => (
                     e.status(),
                     Some(e.kind()),
                     e.request_id().map(str::to_owned),
+                    e.rate_limit(),
                 ),
             };
             Attempt {
@@ -77,6 +78,7 @@ pub(crate) fn run<T>(
                 wait,
                 request_id,
                 elapsed: started.elapsed(),
+                rate_limit,
             }
         });
     };

@@ -13,7 +13,7 @@ use crate::defaults::{
     DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_POOL_SIZE, DEFAULT_TASK_TIMEOUT,
     POOL_IDLE_AGE, TIMEOUT_MARGIN,
 };
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, RateLimit};
 
 /// What the attempt hook ([`ClientBuilder::on_attempt`](crate::ClientBuilder::on_attempt)) is
 /// told after each attempt. It never holds the key.
@@ -36,6 +36,9 @@ pub struct Attempt {
     pub request_id: Option<String>,
     /// Time since the call started.
     pub elapsed: Duration,
+    /// The limits FourA declared with a `429` or `503`
+    /// (<https://foura.ai/docs/api/rate-limits>), as [`Error::rate_limit`] reads them.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// A function told about every attempt: the user's hook, or a batch's throttle.

@@ -151,6 +151,7 @@ mod connection;
 mod engines;
 mod fault;
 mod http;
+mod limits;
 mod public;
 mod server;
 mod tasks;

@@ -15,6 +15,7 @@ use super::accounts::{Engine, KeyState, Refusal};
 use super::connection::accept_loop;
 use super::fault::{Fault, RandomFaults, SplitMix64};
 use super::http::ReceivedRequest;
+use super::limits::Limits;
 use crate::{ApiKey, Client, ClientBuilder};
 
 /// The emulator's state, behind one lock.
@@ -38,6 +39,8 @@ pub(crate) struct State {
     /// After [`MockServer::close_idle_after`]: how long a connection may wait for its next
     /// request before the emulator closes it.
     pub(crate) idle_close: Option<Duration>,
+    /// Concurrency caps and the answer delay of engine calls.
+    pub(crate) limits: Limits,
 }
 
 pub(crate) struct Shared {
@@ -57,7 +60,7 @@ pub(crate) struct Shared {
 /// A FourA emulator on `127.0.0.1`, stopped when dropped. See the [module docs](crate::mock).
 pub struct MockServer {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
     acceptor: Option<JoinHandle<()>>,
 }
 
@@ -106,6 +109,7 @@ impl MockServer {
                 random: None,
                 fault_counts: BTreeMap::new(),
                 idle_close: None,
+                limits: Limits::default(),
             }),
             shutdown: AtomicBool::new(false),
             accepted: AtomicUsize::new(0),

@@ -24,6 +24,7 @@ use serde_json::{Map, Value, json};
 use super::Engine;
 use super::accounts::{authenticate, refuse, take_refusal};
 use super::http::{Answer, RawRequest};
+use super::limits::Admitted;
 use super::server::Shared;
 use super::web::{Page, Target};
 
@@ -62,7 +63,7 @@ pub(crate) fn handle(shared: &Shared, engine: Engine, request: &RawRequest) -> A
     if request.method != "POST" {
         return method_not_allowed("POST");
     }
-    let premium_allowed = {
+    let (premium_allowed, delay) = {
         let mut state = shared.lock();
         if let Err(answer) = authenticate(&state, request) {
             return answer;
@@ -70,8 +71,16 @@ pub(crate) fn handle(shared: &Shared, engine: Engine, request: &RawRequest) -> A
         if let Some(refusal) = take_refusal(&mut state, engine) {
             return refuse(engine, &refusal);
         }
-        state.premium_allowed
+        let delay = match state.admit(engine) {
+            Ok(delay) => delay,
+            Err(answer) => return answer,
+        };
+        (state.premium_allowed, delay)
     };
+    let _admitted = Admitted::new(shared, engine);
+    if !delay.is_zero() {
+        std::thread::sleep(delay);
+    }
     if !request.is_json() {
         return bad_request("Content-Type must be application/json".into());
     }

@@ -1,5 +1,6 @@
 //! Batches over loopback against the emulator: order, per-item errors, throttling, budgets,
-//! laziness, cancellation and connection reuse.
+//! laziness, cancellation and connection reuse; FourA's declared limits and refused keys
+//! (`limits`); what the summary reports (`summary`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -11,7 +12,11 @@ use foura::{
 };
 use serde_json::json;
 
+#[path = "../support/mod.rs"]
 mod support;
+
+mod limits;
+mod summary;
 
 use support::{builder_for, server_with, tasks_builder};
 

@@ -4,8 +4,15 @@
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod summary;
+mod throttle;
+
+use summary::Histogram;
+pub use summary::{Latency, Summary};
+use throttle::{Signal, Throttle, lock_throttle};
 
 use crate::client::Client;
 use crate::defaults::MAX_CONCURRENCY;
@@ -116,7 +123,8 @@ pub struct Progress {
     pub total: Option<usize>,
     /// Inputs that failed.
     pub failed: usize,
-    /// Credits reported so far (`X-FourA-Credits`, failures included).
+    /// Work used so far, as FourA reports it (`X-FourA-Credits`, failures included; not what
+    /// is billed).
     pub credits: f64,
     /// How many requests the batch currently allows in flight.
     pub concurrency: usize,
@@ -132,29 +140,20 @@ pub enum StopReason {
     CreditBudget,
     /// FourA refused a call for a plan limit: waiting would not help the rest.
     PlanLimit,
+    /// FourA refused the key (`Unauthorized`, `Forbidden`), or the key was refused before
+    /// sending (`InvalidKey`): every other input would be refused the same way.
+    KeyRefused,
 }
 
-/// How a batch went. With [`Batch::run`] it comes with the results.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Summary {
-    /// Inputs finished.
-    pub done: usize,
-    /// Inputs that failed.
-    pub failed: usize,
-    /// Credits reported (`X-FourA-Credits`, failures included).
-    pub credits: f64,
-    /// Why the batch stopped early, if it did. `None` when every input is known to have been
-    /// started: the input ran out, or its exact length was known and reached. A stop right
-    /// after the last input of an input of unknown length (lines of a file, say) is still
-    /// reported: the batch does not read on to find out, since reading might block.
-    pub stopped: Option<StopReason>,
-    /// When it stopped early: the index of the first input not started. Inputs are started
-    /// in order, so this one and every later one — if the input has any more — were not
-    /// started, nor read from the input.
-    pub not_started_from: Option<usize>,
-    /// The lowest concurrency throttling brought the batch down to.
-    pub lowest_concurrency: usize,
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StopReason::Cancelled => "cancelled",
+            StopReason::CreditBudget => "the credit budget was reached",
+            StopReason::PlanLimit => "a plan limit refused a call",
+            StopReason::KeyRefused => "the API key was refused",
+        })
+    }
 }
 
 /// What [`Batch::run`] returns: every started input's result, in input order.
@@ -177,9 +176,19 @@ pub struct BatchResults<T> {
 /// credit budget and cancellation stop *new* starts).
 ///
 /// **Throttle-aware:** when FourA answers `429` or `503` at capacity — even on an attempt the
-/// client then retried — the batch halves its concurrency (down to 1) and starts nothing until
-/// FourA's wait has passed; after as many successes in a row as the current concurrency, it
-/// grows back by one, up to the limit set with [`concurrency`](Batch::concurrency).
+/// client then retried — the batch starts nothing until FourA's wait (`retryAfter`) has passed.
+/// When the answer declares FourA's limits (`limits.maxConcurrency`, `limits.maxRpm`, for the
+/// whole API or for one engine; <https://foura.ai/docs/api/rate-limits>), the batch adopts
+/// them: at most `maxConcurrency` in flight, starts spaced to keep within `maxRpm`. When it
+/// declares none, or the batch was already within them, the batch halves its concurrency
+/// (down to 1). After as many successes in a row as the current concurrency, it grows back by
+/// one, up to the limit set with [`concurrency`](Batch::concurrency) or the declared one.
+/// A `503 Service disabled` (maintenance) with a wait pauses every start for that wait too.
+///
+/// **Stops early** (no new start; those in flight finish) on cancellation, the credit budget,
+/// a plan limit, or a refused key (`Unauthorized`, `Forbidden`, `InvalidKey`): a wrong key
+/// costs at most one request per concurrency slot, not one per input. The [`Summary`] says
+/// why and where the unstarted inputs begin.
 ///
 /// ```no_run
 /// use foura::{Client, TaskRequest, TaskType};
@@ -303,7 +312,8 @@ where
     }
 
     /// Runs the batch, handing each result to `f` on the calling thread as it completes
-    /// (completion order), with its input index. Nothing is collected.
+    /// (completion order), with its input index (0-based, in input order: the key to match a
+    /// result to its input). Nothing is collected.
     pub fn for_each(
         self,
         f: impl FnMut(usize, Result<<I::Item as BatchItem>::Output, Error>),
@@ -315,30 +325,20 @@ where
         mut self,
         mut deliver: impl FnMut(usize, Result<<I::Item as BatchItem>::Output, Error>),
     ) -> Summary {
+        let began = Instant::now();
         let total = match self.inputs.size_hint() {
             (lower, Some(upper)) if lower == upper => Some(lower),
             _ => None,
         };
         let limit = self.concurrency;
-        // No more threads than there are inputs, when the input says how many.
-        let threads = total.map_or(limit, |n| n.clamp(1, limit));
-        let spacing = self.per_minute.map(|n| Duration::from_secs(60) / n);
-        let throttle = Arc::new(Mutex::new(Throttle {
-            allowed: limit,
-            lowest: limit,
-            successes: 0,
-            pause_until: None,
-            last_cut: None,
-        }));
-        let client = self.client;
-        let mut summary = Summary {
-            done: 0,
-            failed: 0,
-            credits: 0.0,
-            stopped: None,
-            not_started_from: None,
-            lowest_concurrency: limit,
-        };
+        // Workers start as there is work for them, never more than the concurrency.
+        let max_workers = total.map_or(limit, |n| n.clamp(1, limit));
+        let user_spacing = self.per_minute.map(|n| Duration::from_secs(60) / n);
+        let throttle = Arc::new(Mutex::new(Throttle::new(limit)));
+        let client = watched(self.client, &throttle);
+        let client = &client;
+        let mut summary = Summary::new(limit);
+        let mut latency = Histogram::new();
         let mut next_index = 0;
         let mut in_flight = 0;
         let mut exhausted = false;
@@ -350,17 +350,10 @@ where
         let work_rx = Mutex::new(work_rx);
         let (done_tx, done_rx) = mpsc::channel();
         std::thread::scope(|scope| {
-            let mut workers = Vec::with_capacity(threads);
-            for n in 0..threads {
-                let (work_rx, done_tx, throttle) = (&work_rx, done_tx.clone(), &throttle);
-                let spawned = std::thread::Builder::new()
-                    .name(format!("foura-batch-{n}"))
-                    .spawn_scoped(scope, move || work(client, work_rx, &done_tx, throttle));
-                workers.extend(spawned.ok());
-            }
-            drop(done_tx);
-            // Without a single worker thread (the system refused them all), inputs run here.
-            let inline = workers.is_empty();
+            let mut workers = Vec::with_capacity(max_workers.min(16));
+            // Set when the system refuses a thread: inputs then run on the threads there are,
+            // or here when there is none.
+            let mut no_more_threads = false;
             let mut ready = std::collections::VecDeque::new();
 
             loop {
@@ -371,9 +364,13 @@ where
                 let mut wake_at = None;
                 while summary.stopped.is_none() && !exhausted {
                     let now = Instant::now();
-                    let (allowed, paused) = {
+                    let (allowed, paused, rpm_spacing) = {
                         let t = lock_throttle(&throttle);
-                        (t.allowed, t.pause_until.filter(|until| *until > now))
+                        (
+                            t.allowed,
+                            t.pause_until.filter(|until| *until > now),
+                            t.rpm_spacing,
+                        )
                     };
                     if in_flight >= allowed {
                         break;
@@ -386,14 +383,32 @@ where
                         exhausted = true;
                         break;
                     };
-                    if inline {
+                    // A worker for this input, unless one is idle.
+                    if in_flight >= workers.len() && workers.len() < max_workers && !no_more_threads
+                    {
+                        let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+                        let spawned = std::thread::Builder::new()
+                            .name(format!("foura-batch-{}", workers.len()))
+                            .spawn_scoped(scope, move || work(client, work_rx, &done_tx));
+                        match spawned {
+                            Ok(worker) => workers.push(worker),
+                            Err(_) => no_more_threads = true,
+                        }
+                    }
+                    if workers.is_empty() {
+                        let started = Instant::now();
                         let (outcome, used) = send_one(client, &item);
-                        ready.push_back((next_index, outcome, used));
+                        ready.push_back((next_index, outcome, used, started.elapsed()));
                     } else if work_tx.send((next_index, item)).is_err() {
                         break;
                     }
                     next_index += 1;
                     in_flight += 1;
+                    lock_throttle(&throttle).in_flight = in_flight;
+                    let spacing = match (user_spacing, rpm_spacing) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
                     next_start =
                         spacing.map(|gap| later(next_start.map_or(now, |t| t.max(now)), gap));
                 }
@@ -412,12 +427,13 @@ where
                     Some(finished) => Ok(finished),
                     None => done_rx.recv_timeout(nap),
                 };
-                let (index, outcome, used) = match finished {
+                let (index, outcome, used, took) = match finished {
                     Ok(finished) => finished,
                     Err(mpsc::RecvTimeoutError::Timeout) => continue,
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 };
                 in_flight -= 1;
+                lock_throttle(&throttle).in_flight = in_flight;
                 let result = match outcome {
                     Ok(result) => result,
                     Err(payload) => {
@@ -427,31 +443,40 @@ where
                         continue;
                     }
                 };
+                let attempts = match &result {
+                    Ok(output) => <I::Item as BatchItem>::meta(output).attempts,
+                    Err(e) => e.attempts(),
+                };
+                summary.tally(result.as_ref().err().map(Error::kind), attempts, used);
+                if result.is_ok() {
+                    latency.record(took);
+                }
                 {
                     let mut t = lock_throttle(&throttle);
                     match &result {
-                        Ok(_) => t.succeeded(limit),
-                        Err(e)
-                            if matches!(
-                                e.kind(),
-                                ErrorKind::RateLimited | ErrorKind::AtCapacity
-                            ) =>
-                        {
-                            t.cut(e.retry_after().map(|w| w.min(client.max_retry_wait())));
-                        }
-                        Err(_) => t.successes = 0,
+                        Ok(_) => t.succeeded(),
+                        Err(e) => match Signal::of(e.kind()) {
+                            Some(signal) => t.refused(
+                                signal,
+                                e.retry_after().map(|w| w.min(client.max_retry_wait())),
+                                e.rate_limit().as_ref(),
+                            ),
+                            None => t.failed(),
+                        },
                     }
                     summary.lowest_concurrency = t.lowest;
                 }
-                if result
-                    .as_ref()
-                    .is_err_and(|e| e.kind() == ErrorKind::PlanLimit)
-                {
-                    summary.stopped.get_or_insert(StopReason::PlanLimit);
+                if let Err(e) = &result {
+                    match e.kind() {
+                        ErrorKind::PlanLimit => {
+                            summary.stopped.get_or_insert(StopReason::PlanLimit);
+                        }
+                        ErrorKind::Unauthorized | ErrorKind::Forbidden | ErrorKind::InvalidKey => {
+                            summary.stopped.get_or_insert(StopReason::KeyRefused);
+                        }
+                        _ => {}
+                    }
                 }
-                summary.done += 1;
-                summary.failed += usize::from(result.is_err());
-                summary.credits += used;
                 if self
                     .credit_budget
                     .is_some_and(|budget| summary.credits >= budget)
@@ -484,85 +509,50 @@ where
             summary.stopped = None;
         }
         summary.not_started_from = summary.stopped.map(|_| next_index);
+        summary.started = next_index;
+        summary.not_started = total.map(|n| n.saturating_sub(next_index));
+        summary.latency = latency.latency();
+        summary.elapsed = began.elapsed();
+        let t = lock_throttle(&throttle);
+        summary.pauses = t.pauses;
+        summary.paused = t.paused;
+        summary.declared_concurrency = t.declared;
+        summary.declared_rpm = t.declared_rpm;
         summary
     }
 }
 
-/// The adaptive concurrency: shared with the workers' attempt watchers, which a user's
-/// [`BatchItem`] could keep in a clone of the client it is handed, so they must be `'static`.
-#[derive(Debug)]
-struct Throttle {
-    /// The concurrency currently allowed.
-    allowed: usize,
-    lowest: usize,
-    /// Successes in a row since the last change of `allowed`.
-    successes: usize,
-    /// No new start before this instant (FourA asked for a wait).
-    pause_until: Option<Instant>,
-    /// When concurrency was last cut, so that one burst of 429s cuts it once.
-    last_cut: Option<Instant>,
+/// The client the batch's requests go through: it tells the throttle of every attempt that
+/// FourA throttled or paused, retried by the client or not.
+fn watched(client: &Client, throttle: &Arc<Mutex<Throttle>>) -> Client {
+    let throttle = Arc::clone(throttle);
+    let watcher: Hook = Arc::new(move |attempt: &Attempt| {
+        if let Some(signal) = attempt.error.and_then(Signal::of) {
+            lock_throttle(&throttle).refused(signal, attempt.wait, attempt.rate_limit.as_ref());
+        }
+    });
+    client.watched_by(watcher)
 }
 
-impl Throttle {
-    /// Halves the allowed concurrency (once per burst) and pauses new starts for `wait`.
-    fn cut(&mut self, wait: Option<Duration>) {
-        let now = Instant::now();
-        let burst = self
-            .last_cut
-            .is_some_and(|t| now.duration_since(t) < Duration::from_millis(500));
-        if !burst {
-            self.allowed = (self.allowed / 2).max(1);
-            self.lowest = self.lowest.min(self.allowed);
-            self.last_cut = Some(now);
-        }
-        self.successes = 0;
-        if let Some(wait) = wait {
-            let until = later(now, wait);
-            self.pause_until = Some(self.pause_until.map_or(until, |p| p.max(until)));
-        }
-    }
-
-    /// One more success: after as many in a row as the allowed concurrency, allow one more.
-    fn succeeded(&mut self, limit: usize) {
-        self.successes += 1;
-        if self.successes >= self.allowed && self.allowed < limit {
-            self.allowed += 1;
-            self.successes = 0;
-        }
-    }
-}
-
-fn lock_throttle(t: &Mutex<Throttle>) -> MutexGuard<'_, Throttle> {
-    t.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// What a worker sends back per input: its index, its result (or the panic it raised), and
-/// the credits it used.
-type Finished<T> = (usize, std::thread::Result<Result<T, Error>>, f64);
+/// What a worker sends back per input: its index, its result (or the panic it raised), the
+/// credits it used and how long it took.
+type Finished<T> = (usize, std::thread::Result<Result<T, Error>>, f64, Duration);
 
 /// A worker: sends the inputs it is handed until the batch closes the work channel.
 fn work<T: BatchItem>(
     client: &Client,
     jobs: &Mutex<mpsc::Receiver<(usize, T)>>,
     done: &mpsc::Sender<Finished<T::Output>>,
-    throttle: &Arc<Mutex<Throttle>>,
 ) {
-    // Throttle signals on attempts the client retries by itself reach the batch too.
-    let throttle = Arc::clone(throttle);
-    let watcher: Hook = Arc::new(move |attempt: &Attempt| {
-        if matches!(
-            attempt.error,
-            Some(ErrorKind::RateLimited | ErrorKind::AtCapacity)
-        ) {
-            lock_throttle(&throttle).cut(attempt.wait);
-        }
-    });
-    let client = client.watched_by(watcher);
     loop {
         let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
         let Ok((index, item)) = job else { return };
-        let (outcome, used) = send_one(&client, &item);
-        if done.send((index, outcome, used)).is_err() {
+        let started = Instant::now();
+        let (outcome, used) = send_one(client, &item);
+        if done
+            .send((index, outcome, used, started.elapsed()))
+            .is_err()
+        {
             return;
         }
     }
