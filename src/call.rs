@@ -14,6 +14,7 @@ use crate::key::ApiKey;
 use crate::meta::Meta;
 use crate::redact::{head_text, redact, scrub_meta};
 use crate::settings::{Attempt, Hook, Settings};
+use crate::transport::{Exchange, may_have_reached_server};
 
 /// How much of an error response's body is read: enough for any JSON error, not a whole page.
 const MAX_ERROR_BODY_BYTES: u64 = 64 << 10;
@@ -302,7 +303,8 @@ impl Line<'_> {
         let settings = self.settings;
         let url = call.url(settings);
         let what = Exchange {
-            call,
+            what: call.describe(),
+            method: call.method.as_str(),
             url: &url,
             budget,
             limit: settings.max_response_bytes,
@@ -453,144 +455,6 @@ fn read_wiped(mut reader: impl Read, expected: u64) -> std::io::Result<Zeroizing
         body.extend_from_slice(&chunk[..n]);
     }
     Ok(body)
-}
-
-/// The context transport errors are described in.
-struct Exchange<'a, 'c> {
-    call: &'a Call<'c>,
-    url: &'a str,
-    /// The whole call's time, for messages.
-    budget: Duration,
-    limit: u64,
-}
-
-impl Exchange<'_, '_> {
-    /// The error for an attempt with no time left to make.
-    fn out_of_time(&self) -> Error {
-        Error::new(
-            ErrorKind::Timeout,
-            format!(
-                "no complete answer to {} within {:?}",
-                self.call.describe(),
-                self.budget
-            ),
-        )
-    }
-
-    fn transport_error(&self, e: ureq::Error) -> Error {
-        let what = self.call.describe();
-        let (kind, detail) = match &e {
-            ureq::Error::Timeout(_) => (
-                ErrorKind::Timeout,
-                format!("no complete answer to {what} within {:?}", self.budget),
-            ),
-            ureq::Error::Io(io)
-                if matches!(
-                    io.kind(),
-                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-                ) =>
-            {
-                (
-                    ErrorKind::Timeout,
-                    format!("no complete answer to {what} within {:?}", self.budget),
-                )
-            }
-            ureq::Error::BodyExceedsLimit(_) => (
-                ErrorKind::BodyTooLarge,
-                format!(
-                    "the answer to {what} is larger than the {} byte limit",
-                    self.limit
-                ),
-            ),
-            ureq::Error::LargeResponseHeader(..) => (
-                ErrorKind::Decode,
-                format!("the answer to {what} has oversized headers: too large to read"),
-            ),
-            ureq::Error::Protocol(p) if p.to_string().contains("too many headers") => (
-                ErrorKind::Decode,
-                format!("the answer to {what} has oversized headers: too many to read"),
-            ),
-            ureq::Error::Protocol(_) => (
-                ErrorKind::Decode,
-                format!("the answer to {what} is not valid HTTP/1.1"),
-            ),
-            ureq::Error::HostNotFound => (
-                ErrorKind::Connection,
-                format!("could not resolve the host for {what}"),
-            ),
-            ureq::Error::RequireHttpsOnly(_) | ureq::Error::BadUri(_) => (
-                ErrorKind::InvalidConfig,
-                format!("the URL for {what} was refused"),
-            ),
-            _ => (
-                ErrorKind::Connection,
-                format!(
-                    "could not complete {} {}: {e}",
-                    self.call.method.as_str(),
-                    self.url
-                ),
-            ),
-        };
-        let err = if is_tls_failure(&e) {
-            Error::new(kind, detail).permanent()
-        } else {
-            Error::new(kind, detail)
-        };
-        match kind {
-            ErrorKind::Timeout => err.with_hint(
-                "raise ClientBuilder::timeout, or the request's own timeout (the call waits \
-                 for it plus 15 s)",
-            ),
-            ErrorKind::BodyTooLarge => err.with_hint("raise ClientBuilder::max_response_bytes"),
-            _ => err,
-        }
-        .with_source(e)
-    }
-}
-
-/// Whether `e` is a TLS failure: a certificate or handshake that will fail the same way
-/// again, before any request was sent. rustls failures reach us as I/O errors of kind
-/// InvalidData; ureq's TLS variants cover the rest.
-fn is_tls_failure(e: &ureq::Error) -> bool {
-    match e {
-        ureq::Error::Tls(_)
-        | ureq::Error::TlsRequired
-        | ureq::Error::Rustls(_)
-        | ureq::Error::Pem(_) => true,
-        #[cfg(feature = "native-tls")]
-        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => true,
-        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
-        _ => false,
-    }
-}
-
-/// Whether a request that failed with `e` before any answer may have reached the server.
-/// Only failures to resolve, connect or shake hands are sure not to have.
-fn may_have_reached_server(e: &ureq::Error) -> bool {
-    use std::io::ErrorKind as Io;
-    if is_tls_failure(e) {
-        return false;
-    }
-    match e {
-        ureq::Error::ConnectionFailed
-        | ureq::Error::HostNotFound
-        | ureq::Error::ConnectProxyFailed(_)
-        | ureq::Error::InvalidProxyUrl
-        | ureq::Error::BadUri(_)
-        | ureq::Error::RequireHttpsOnly(_)
-        | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => false,
-        ureq::Error::Io(io) => {
-            !matches!(
-                io.kind(),
-                Io::ConnectionRefused
-                    | Io::AddrNotAvailable
-                    | Io::NetworkUnreachable
-                    | Io::HostUnreachable
-                    | Io::NotConnected
-            ) && !io.to_string().contains("failed to lookup address")
-        }
-        _ => true,
-    }
 }
 
 /// The error for a 2xx answer that could not be decoded; `secret` is removed from the

@@ -79,6 +79,7 @@ mod retry;
 mod settings;
 mod tasks;
 mod time;
+mod transport;
 mod wire;
 
 #[cfg(feature = "mock")]
