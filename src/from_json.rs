@@ -200,3 +200,17 @@ impl<'a> JsonObject<'a> {
         }
     }
 }
+
+/// Passes the optional fields of a request's JSON object to the request's setters, one row a
+/// field, in order: `reader(args) => setter` reads with [`JsonObject`]'s `reader` and, when the
+/// field is there, sets it with `setter`.
+macro_rules! read_into {
+    ($obj:ident, $r:ident, { $($reader:ident($($arg:expr),+) => $setter:ident),* $(,)? }) => {
+        $(
+            if let Some(v) = $obj.$reader($($arg),+)? {
+                $r = $r.$setter(v);
+            }
+        )*
+    };
+}
+pub(crate) use read_into;

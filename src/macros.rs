@@ -54,9 +54,44 @@ macro_rules! response_accessors {
 }
 pub(crate) use response_accessors;
 
+/// `from_fields` and the body and metadata accessors of an engine response whose answer is
+/// flat: the fields every such answer has (`status`, `headers`, the body under `body = …`,
+/// `exitClass` falling back to the header's, the rest as `extra`) and the engine's own, each
+/// read from the answer's fields `f`.
+macro_rules! engine_response {
+    ($name:ident, body = $body:literal, |$f:ident| { $($field:ident: $read:expr),* $(,)? }) => {
+        impl $name {
+            pub(crate) fn from_fields(mut $f: crate::wire::Fields, meta: crate::meta::Meta) -> Self {
+                $name {
+                    status: $f.status(),
+                    headers: crate::engines::ResponseHeaders::from_wire($f.take("headers")),
+                    content: crate::engines::Content::from_wire($f.take($body)),
+                    $($field: $read,)*
+                    exit_class: $f.string("exitClass").or_else(|| meta.exit_class.clone()),
+                    extra: $f.0,
+                    meta,
+                }
+            }
+
+            crate::macros::response_accessors!();
+        }
+    };
+}
+pub(crate) use engine_response;
+
 /// The JSON methods every request type shares, for a type with `from_json` and `to_json`:
-/// `from_json_str` and `id`, given the API label and the path hashed into the id.
+/// `from_json_str` and `id`, given the API label and the path hashed into the id. With
+/// `to_json = "doc"`, also `to_json` itself, for a type whose `to_wire` is its serialisable body.
 macro_rules! request_json {
+    ($api:expr, $path:expr, to_json = $doc:literal) => {
+        #[doc = $doc]
+        pub fn to_json(&self) -> serde_json::Value {
+            // Cannot fail: every key is a string and every number finite.
+            serde_json::to_value(self.to_wire()).unwrap_or(serde_json::Value::Null)
+        }
+
+        crate::macros::request_json!($api, $path);
+    };
     ($api:expr, $path:expr) => {
         /// Builds the request from a JSON string in FourA's wire format, as
         /// [`from_json`](Self::from_json) does.

@@ -304,42 +304,34 @@ pub struct AutoResponse {
     meta: Meta,
 }
 
-impl AutoResponse {
-    pub(crate) fn from_fields(mut f: Fields, meta: Meta) -> Self {
-        let ladder = f.object("meta").map(|m| {
-            let mut m = Fields(m);
-            AutoLadder {
-                rung: m.string("rung").map(Rung::from_wire),
-                solved: m.boolean("solved"),
-                attempts: m.number("attempts").filter(|n| *n >= 0.0).map(|n| n as u64),
-                credits: m.number("credits"),
-                exit_class: m.string("exitClass"),
-                extra: m.0,
-            }
-        });
-        let session = f.object("session").map(|s| {
-            let mut s = Fields(s);
-            AutoSession {
-                proxy: s.string("proxy"),
-                cookies: Cookie::list_from_wire(s.take("cookies")),
-                user_agent: s.string("userAgent"),
-                extra: s.0,
-            }
-        });
-        AutoResponse {
-            status: f.status(),
-            headers: ResponseHeaders::from_wire(f.take("headers")),
-            content: Content::from_wire(f.take("data")),
-            ladder: ladder.unwrap_or_default(),
-            session,
-            exit_class: f.string("exitClass").or_else(|| meta.exit_class.clone()),
-            extra: f.0,
-            meta,
+impl AutoLadder {
+    fn from_fields(mut m: Fields) -> Self {
+        AutoLadder {
+            rung: m.string("rung").map(Rung::from_wire),
+            solved: m.boolean("solved"),
+            attempts: m.number("attempts").filter(|n| *n >= 0.0).map(|n| n as u64),
+            credits: m.number("credits"),
+            exit_class: m.string("exitClass"),
+            extra: m.0,
         }
     }
-
-    crate::macros::response_accessors!();
 }
+
+impl AutoSession {
+    fn from_fields(mut s: Fields) -> Self {
+        AutoSession {
+            proxy: s.string("proxy"),
+            cookies: Cookie::list_from_wire(s.take("cookies")),
+            user_agent: s.string("userAgent"),
+            extra: s.0,
+        }
+    }
+}
+
+crate::macros::engine_response!(AutoResponse, body = "data", |f| {
+    ladder: f.object("meta").map(|m| AutoLadder::from_fields(Fields(m))).unwrap_or_default(),
+    session: f.object("session").map(|s| AutoSession::from_fields(Fields(s))),
+});
 
 impl Client {
     /// Fetches a page with the cheapest engine that delivers it: `POST /api/auto` (see
@@ -362,8 +354,7 @@ impl Client {
     /// As [`Client::single`]; a budget spent without a valid page is
     /// [`ErrorKind::EngineFailed`](crate::ErrorKind::EngineFailed).
     pub fn auto(&self, request: &AutoRequest) -> Result<AutoResponse, Error> {
-        let (fields, meta) = self.engine_call("auto", &request.to_call(self)?)?;
-        Ok(AutoResponse::from_fields(fields, meta))
+        self.engine_call("auto", &request.to_call(self)?, AutoResponse::from_fields)
     }
 }
 
@@ -407,38 +398,23 @@ impl AutoRequest {
         if let Some(rules) = obj.object("validate")? {
             r = r.validate(Validate::from_json_object(rules)?);
         }
-        if let Some(on) = obj.boolean("returnSession")? {
-            r = r.return_session(on);
-        }
-        if let Some(on) = obj.boolean("forceProxy")? {
-            r = r.force_proxy(on);
-        }
-        if let Some(t) = obj.millis("timeout_ms")? {
-            r = r.timeout(t);
-        }
-        if let Some(ids) = obj.strings("ignoreProxies")? {
-            r = r.ignore_proxies(ids);
-        }
-        if let Some(hops) = obj.small("followRedirects", "must be between 0 and 20")? {
-            r = r.follow_redirects(hops);
-        }
-        if let Some(class) = obj.exit_class("exitClass")? {
-            r = r.exit_class(class);
-        }
+        crate::from_json::read_into!(obj, r, {
+            boolean("returnSession") => return_session,
+            boolean("forceProxy") => force_proxy,
+            millis("timeout_ms") => timeout,
+            strings("ignoreProxies") => ignore_proxies,
+            small("followRedirects", "must be between 0 and 20") => follow_redirects,
+            exit_class("exitClass") => exit_class,
+        });
         obj.finish()?;
         r.check()?;
         Ok(r)
     }
 
-    /// The JSON body this request sends to `POST /api/auto`, defaults included: what
-    /// [`from_json`](Self::from_json) reads back.
-    pub fn to_json(&self) -> Value {
-        // Cannot fail: every key is a string and every number finite.
-        serde_json::to_value(self.to_wire()).unwrap_or(Value::Null)
-    }
-
     crate::macros::request_json!(
         crate::request_id::ENGINES_API,
-        crate::defaults::DEFAULT_AUTO_PATH
+        crate::defaults::DEFAULT_AUTO_PATH,
+        to_json = "The JSON body this request sends to `POST /api/auto`, defaults included: what \
+            [`from_json`](Self::from_json) reads back."
     );
 }

@@ -337,24 +337,11 @@ pub struct BrowserResponse {
     meta: Meta,
 }
 
-impl BrowserResponse {
-    pub(crate) fn from_fields(mut f: Fields, meta: Meta) -> Self {
-        let cookies = Cookie::list_from_wire(f.take("cookies"));
-        BrowserResponse {
-            status: f.status(),
-            headers: ResponseHeaders::from_wire(f.take("headers")),
-            // The browser names the body `body`, not `data`.
-            content: Content::from_wire(f.take("body")),
-            cookies,
-            user_agent: f.string("userAgent"),
-            exit_class: f.string("exitClass").or_else(|| meta.exit_class.clone()),
-            extra: f.0,
-            meta,
-        }
-    }
-
-    crate::macros::response_accessors!();
-}
+// The browser names the body `body`, not `data`.
+crate::macros::engine_response!(BrowserResponse, body = "body", |f| {
+    cookies: Cookie::list_from_wire(f.take("cookies")),
+    user_agent: f.string("userAgent"),
+});
 
 impl Client {
     /// Renders a page in a real browser: `POST /api/browser/` with `X-API-Key`. The slowest
@@ -377,8 +364,7 @@ impl Client {
     /// As [`Client::single`]; a `checkText`/`checkStatus` mismatch or a navigation timeout is
     /// [`ErrorKind::EngineFailed`](crate::ErrorKind::EngineFailed).
     pub fn browser(&self, request: &BrowserRequest) -> Result<BrowserResponse, Error> {
-        let (fields, meta) = self.engine_call("browser", &request.to_call()?)?;
-        Ok(BrowserResponse::from_fields(fields, meta))
+        self.engine_call("browser", &request.to_call()?, BrowserResponse::from_fields)
     }
 }
 
@@ -424,35 +410,23 @@ impl BrowserRequest {
             c.finish()?;
             r = r.cookie(cookie);
         }
-        if let Some(v) = obj.string("userAgent")? {
-            r = r.user_agent(v);
-        }
-        if let Some(v) = obj.string("proxy")? {
-            r = r.proxy(v);
-        }
-        if let Some(t) = obj.millis("timeout_ms")? {
-            r = r.timeout(t);
-        }
-        if let Some(status) = obj.small("checkStatus", "must be an HTTP status (100–599)")? {
-            r = r.check_status(status);
-        }
-        if let Some(v) = obj.string("checkText")? {
-            r = r.check_text(v);
-        }
-        if let Some(on) = obj.boolean("unblocker")? {
-            r = r.unblocker(on);
-        }
+        crate::from_json::read_into!(obj, r, {
+            string("userAgent") => user_agent,
+            string("proxy") => proxy,
+            millis("timeout_ms") => timeout,
+            small("checkStatus", "must be an HTTP status (100–599)") => check_status,
+            string("checkText") => check_text,
+            boolean("unblocker") => unblocker,
+        });
         obj.finish()?;
         r.check()?;
         Ok(r)
     }
 
-    /// The JSON body this request sends to `POST /api/browser/`, defaults included: what
-    /// [`from_json`](Self::from_json) reads back.
-    pub fn to_json(&self) -> Value {
-        // Cannot fail: every key is a string and every number finite.
-        serde_json::to_value(self.to_wire()).unwrap_or(Value::Null)
-    }
-
-    crate::macros::request_json!(crate::request_id::ENGINES_API, "/api/browser/");
+    crate::macros::request_json!(
+        crate::request_id::ENGINES_API,
+        "/api/browser/",
+        to_json = "The JSON body this request sends to `POST /api/browser/`, defaults included: what \
+            [`from_json`](Self::from_json) reads back."
+    );
 }

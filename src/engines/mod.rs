@@ -169,15 +169,17 @@ impl Client {
     /// The engine funnel: sends an engine call ([`engine_post`]), and turns a 2xx answer
     /// carrying an `error` into [`ErrorKind::EngineFailed`] (as `fouradata/mcp`
     /// `src/tools/single.ts` reads it).
-    pub(crate) fn engine_call(
+    pub(crate) fn engine_call<R>(
         &self,
         engine: &str,
         call: &Call<'_>,
-    ) -> Result<(Fields, Meta), Error> {
+        response: fn(Fields, Meta) -> R,
+    ) -> Result<R, Error> {
         let what = call.describe();
         self.call(call, |reply| {
             decode_engine_reply(engine, &what, reply, self.secret())
         })
+        .map(|(fields, meta)| response(fields, meta))
     }
 }
 

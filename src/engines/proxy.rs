@@ -300,8 +300,7 @@ impl Client {
     /// [`Error::attempt_report`]; no exit in the countries asked for is code
     /// `no_eligible_proxy`.
     pub fn proxy(&self, request: &ProxyRequest) -> Result<ProxyResponse, Error> {
-        let (fields, meta) = self.engine_call("proxy", &request.to_call()?)?;
-        Ok(ProxyResponse::from_fields(fields, meta))
+        self.engine_call("proxy", &request.to_call()?, ProxyResponse::from_fields)
     }
 }
 
@@ -334,32 +333,22 @@ impl ProxyRequest {
         let inner = obj.object("request")?;
         let inner = obj.required("request", inner)?;
         let mut r = ProxyRequest::new(SingleRequest::from_json_object(inner)?);
-        if let Some(tries) = obj.small("maxTries", "must be between 1 and 90")? {
-            r = r.max_tries(tries);
-        }
-        if let Some(t) = obj.millis("timeout_ms")? {
-            r = r.timeout(t);
-        }
-        if let Some(ids) = obj.strings("ignoreProxies")? {
-            r = r.ignore_proxies(ids);
-        }
-        if let Some(countries) = obj.strings("exitCountries")? {
-            r = r.exit_countries(countries);
-        }
-        if let Some(class) = obj.exit_class("exitClass")? {
-            r = r.exit_class(class);
-        }
+        crate::from_json::read_into!(obj, r, {
+            small("maxTries", "must be between 1 and 90") => max_tries,
+            millis("timeout_ms") => timeout,
+            strings("ignoreProxies") => ignore_proxies,
+            strings("exitCountries") => exit_countries,
+            exit_class("exitClass") => exit_class,
+        });
         obj.finish()?;
         r.check()?;
         Ok(r)
     }
 
-    /// The JSON body this request sends to `POST /api/proxy/`, defaults included: what
-    /// [`from_json`](Self::from_json) reads back.
-    pub fn to_json(&self) -> Value {
-        // Cannot fail: every key is a string and every number finite.
-        serde_json::to_value(self.to_wire()).unwrap_or(Value::Null)
-    }
-
-    crate::macros::request_json!(crate::request_id::ENGINES_API, "/api/proxy/");
+    crate::macros::request_json!(
+        crate::request_id::ENGINES_API,
+        "/api/proxy/",
+        to_json = "The JSON body this request sends to `POST /api/proxy/`, defaults included: what \
+            [`from_json`](Self::from_json) reads back."
+    );
 }

@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use super::engine_post;
 use super::validate::WireValidate;
 use super::{
-    Content, Fields, MAX_TIMEOUT_MS, RequestData, ResponseHeaders, Validate, check_headers,
-    check_method, check_ms, millis,
+    Content, MAX_TIMEOUT_MS, RequestData, ResponseHeaders, Validate, check_headers, check_method,
+    check_ms, millis,
 };
 use crate::call::{Call, CallOptions};
 use crate::client::Client;
@@ -392,22 +392,10 @@ pub struct SingleResponse {
     meta: Meta,
 }
 
-impl SingleResponse {
-    pub(crate) fn from_fields(mut f: Fields, meta: Meta) -> Self {
-        SingleResponse {
-            status: f.status(),
-            headers: ResponseHeaders::from_wire(f.take("headers")),
-            content: Content::from_wire(f.take("data")),
-            total_time: f.number("total_time"),
-            defense: f.object("defense"),
-            exit_class: f.string("exitClass").or_else(|| meta.exit_class.clone()),
-            extra: f.0,
-            meta,
-        }
-    }
-
-    crate::macros::response_accessors!();
-}
+crate::macros::engine_response!(SingleResponse, body = "data", |f| {
+    total_time: f.number("total_time"),
+    defense: f.object("defense"),
+});
 
 impl Client {
     /// Fetches one page with the single engine: `POST /api/single/` with `X-API-Key`.
@@ -433,8 +421,7 @@ impl Client {
     /// [`ErrorKind::EngineFailed`](crate::ErrorKind::EngineFailed) when FourA could not
     /// deliver; any other [`ErrorKind`](crate::ErrorKind) FourA's answer maps to.
     pub fn single(&self, request: &SingleRequest) -> Result<SingleResponse, Error> {
-        let (fields, meta) = self.engine_call("single", &request.to_call()?)?;
-        Ok(SingleResponse::from_fields(fields, meta))
+        self.engine_call("single", &request.to_call()?, SingleResponse::from_fields)
     }
 }
 
@@ -481,53 +468,29 @@ impl SingleRequest {
         for (name, value) in obj.pairs("headers")?.unwrap_or_default() {
             r = r.header(name, value);
         }
-        if let Some(on) = obj.boolean("unblocker")? {
-            r = r.unblocker(on);
-        }
-        if let Some(v) = obj.string("profile")? {
-            r = r.profile(v);
-        }
-        if let Some(v) = obj.string("browser")? {
-            r = r.browser(v);
-        }
-        if let Some(v) = obj.string("os")? {
-            r = r.os(v);
-        }
-        if let Some(v) = obj.string("version")? {
-            r = r.version(v);
-        }
+        crate::from_json::read_into!(obj, r, {
+            boolean("unblocker") => unblocker,
+            string("profile") => profile,
+            string("browser") => browser,
+            string("os") => os,
+            string("version") => version,
+        });
         r = match obj.any("data") {
             Some(Value::String(text)) => r.body(text.as_str()),
             Some(json) => r.json_body(json.clone()),
             None => r,
         };
-        if let Some(v) = obj.string("proxy")? {
-            r = r.proxy(v);
-        }
-        if let Some(t) = obj.millis("timeout_ms")? {
-            r = r.timeout(t);
-        }
-        if let Some(t) = obj.millis("connect_timeout_ms")? {
-            r = r.connect_timeout(t);
-        }
-        if let Some(t) = obj.millis("accept_timeout_ms")? {
-            r = r.accept_timeout(t);
-        }
-        if let Some(t) = obj.millis("server_response_timeout_ms")? {
-            r = r.server_response_timeout(t);
-        }
-        if let Some(t) = obj.seconds("dns_cache_timeout_sec")? {
-            r = r.dns_cache_timeout(t);
-        }
-        if let Some(hops) = obj.small("followRedirects", "must be between 0 and 20")? {
-            r = r.follow_redirects(hops);
-        }
-        if let Some(on) = obj.boolean("tryJsonData")? {
-            r = r.try_json_data(on);
-        }
-        if let Some(on) = obj.boolean("returnBuffer")? {
-            r = r.return_buffer(on);
-        }
+        crate::from_json::read_into!(obj, r, {
+            string("proxy") => proxy,
+            millis("timeout_ms") => timeout,
+            millis("connect_timeout_ms") => connect_timeout,
+            millis("accept_timeout_ms") => accept_timeout,
+            millis("server_response_timeout_ms") => server_response_timeout,
+            seconds("dns_cache_timeout_sec") => dns_cache_timeout,
+            small("followRedirects", "must be between 0 and 20") => follow_redirects,
+            boolean("tryJsonData") => try_json_data,
+            boolean("returnBuffer") => return_buffer,
+        });
         if let Some(rules) = obj.object("validate")? {
             r = r.validate(Validate::from_json_object(rules)?);
         }
@@ -535,12 +498,10 @@ impl SingleRequest {
         Ok(r)
     }
 
-    /// The JSON body this request sends to `POST /api/single/` (as proxy's `request`, the
-    /// same object), defaults included: what [`from_json`](Self::from_json) reads back.
-    pub fn to_json(&self) -> Value {
-        // Cannot fail: every key is a string and every number finite.
-        serde_json::to_value(self.to_wire()).unwrap_or(Value::Null)
-    }
-
-    crate::macros::request_json!(crate::request_id::ENGINES_API, "/api/single/");
+    crate::macros::request_json!(
+        crate::request_id::ENGINES_API,
+        "/api/single/",
+        to_json = "The JSON body this request sends to `POST /api/single/` (as proxy's `request`, the \
+            same object), defaults included: what [`from_json`](Self::from_json) reads back."
+    );
 }

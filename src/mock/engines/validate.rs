@@ -55,11 +55,7 @@ impl Rules {
                         .as_array()
                         .and_then(|a| a.iter().map(Value::as_u64).collect::<Option<Vec<_>>>())
                         .map(|codes| {
-                            if accept {
-                                out.status_accept = codes;
-                            } else {
-                                out.status_fail = codes;
-                            }
+                            *either(accept, &mut out.status_accept, &mut out.status_fail) = codes
                         }),
                     "headers" => list
                         .as_object()
@@ -71,11 +67,7 @@ impl Rules {
                                 .collect::<Option<Vec<_>>>()
                         })
                         .map(|pairs| {
-                            if accept {
-                                out.headers_accept = pairs;
-                            } else {
-                                out.headers_fail = pairs;
-                            }
+                            *either(accept, &mut out.headers_accept, &mut out.headers_fail) = pairs
                         }),
                     "data" => list
                         .as_array()
@@ -85,11 +77,7 @@ impl Rules {
                                 .collect::<Option<Vec<_>>>()
                         })
                         .map(|subs| {
-                            if accept {
-                                out.data_accept = subs;
-                            } else {
-                                out.data_fail = subs;
-                            }
+                            *either(accept, &mut out.data_accept, &mut out.data_fail) = subs
                         }),
                     _ => return Err(format!("unknown field '{prefix}validate.{section}'")),
                 };
@@ -145,4 +133,9 @@ fn header_values(v: &Value) -> Vec<&str> {
         Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     }
+}
+
+/// The `accept` list of a rule section, or its `fail` list.
+fn either<'a, T>(accept: bool, accept_list: &'a mut T, fail_list: &'a mut T) -> &'a mut T {
+    if accept { accept_list } else { fail_list }
 }
