@@ -2,6 +2,7 @@
 //! from its API family, [`Api`]), and the exchange that adds the credentials, sends, reads the
 //! answer with a limit and classifies it.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::time::Duration;
 
@@ -362,13 +363,18 @@ impl Line<'_> {
             let limit = settings.max_response_bytes;
             let expected = response.body().content_length().unwrap_or(0).min(limit);
             let reader = response.body_mut().with_config().limit(limit).reader();
-            let body = match read_wiped(reader, expected) {
+            let mut body = match read_wiped(reader, expected) {
                 Ok(body) => body,
                 Err(e) => {
                     let e = ureq::Error::from(e);
                     return Err(what.transport_error(e).with_meta(meta).with_sent(true));
                 }
             };
+            // A success body is scrubbed too, before anything decodes it: a server echoing
+            // the key in a task's fields, an unknown field or a page cannot hand it back.
+            if let Cow::Owned(clean) = redact(&body, secret) {
+                body = Zeroizing::new(clean);
+            }
             return Ok(Reply {
                 status,
                 meta,

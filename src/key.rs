@@ -187,6 +187,15 @@ impl ApiKey {
         if trimmed.is_empty() {
             return Err(fail("is empty (or holds only whitespace)".to_owned()));
         }
+        // An env file or a quoted value is a common mix-up; without these checks its text
+        // would be taken as the key and its first characters shown as the key's prefix.
+        if trimmed.contains('=') || trimmed.starts_with(['"', '\'']) {
+            return Err(fail(
+                "looks like a `NAME=value` line or a quoted value, not a bare key; the file \
+                 should hold only the key"
+                    .to_owned(),
+            ));
+        }
         Self::from_trimmed(trimmed).map_err(|e| {
             fail(format!(
                 "does not hold a usable key: {}; the file should hold only the key",
@@ -253,9 +262,9 @@ impl ApiKey {
         &self.secret
     }
 
-    /// The key's non-secret prefix, e.g. `fk_live_`: everything up to and including the
-    /// second `_`, when that is within the first 16 characters and something follows it.
-    /// Returns `""` for keys without such a prefix.
+    /// The key's non-secret prefix, e.g. `fk_live_`: two runs of lowercase letters (at most 4,
+    /// then at most 8) each followed by `_`, when something follows them. Returns `""` for
+    /// keys without such a prefix, so that no part of an unusual key's secret is ever shown.
     ///
     /// ```
     /// let key = foura::ApiKey::new("pk_live_0123456789abcdef")?;
@@ -264,10 +273,20 @@ impl ApiKey {
     /// ```
     pub fn prefix(&self) -> &str {
         let s = self.secret.as_str();
-        let mut underscores = s.match_indices('_').map(|(i, _)| i);
-        match (underscores.next(), underscores.next()) {
-            (Some(_), Some(second)) if second < 16 && second + 1 < s.len() => &s[..=second],
-            _ => "",
+        let mut parts = s.splitn(3, '_');
+        let (Some(kind), Some(mode), Some(rest)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return "";
+        };
+        // Only a prefix shaped like FourA's (`fk_live_`, `pk_test_`): two short runs of
+        // lowercase letters. Anything else may be part of the secret, so nothing is shown.
+        let letters = |part: &str, most: usize| {
+            (1..=most).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_lowercase())
+        };
+        if letters(kind, 4) && letters(mode, 8) && !rest.is_empty() {
+            &s[..kind.len() + mode.len() + 2]
+        } else {
+            ""
         }
     }
 

@@ -87,16 +87,26 @@ fn spelled(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Where in `bytes` the next form of the key starts at or after `from`, and its length.
 fn find(bytes: &[u8], from: usize, needles: &[Zeroizing<Vec<u8>>]) -> Option<(usize, usize)> {
-    (from..bytes.len()).find_map(|at| {
-        let hay = &bytes[at..];
-        if !matches!(hay[0], b'%' | b'\\') && !needles.iter().any(|n| n[0] == hay[0]) {
-            return None;
-        }
-        needles
-            .iter()
-            .find_map(|n| spelled(hay, n))
-            .map(|len| (at, len))
-    })
+    // The bytes a form of the key can start with, as a table: a page of megabytes is
+    // scanned at one look-up a byte, and only a candidate start is tried against each form.
+    let mut starts = [false; 256];
+    starts[usize::from(b'%')] = true;
+    starts[usize::from(b'\\')] = true;
+    for needle in needles {
+        starts[usize::from(needle[0])] = true;
+    }
+    let from = from.min(bytes.len());
+    bytes[from..]
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| starts[usize::from(b)])
+        .find_map(|(offset, _)| {
+            let at = from + offset;
+            needles
+                .iter()
+                .find_map(|n| spelled(&bytes[at..], n))
+                .map(|len| (at, len))
+        })
 }
 
 /// `bytes` with every form of `secret` replaced by `<redacted>`.

@@ -198,7 +198,9 @@ pub(crate) fn normalize_base_url(raw: &str) -> Result<String, Error> {
     // which would send the request, key included, to port 80 or 443.
     let after_host = authority.rsplit(']').next().unwrap_or_default();
     if let Some((_, port)) = after_host.rsplit_once(':') {
-        if !port.parse::<u16>().is_ok_and(|p| p >= 1) {
+        // Digits only: `parse` would also take `+80`.
+        let digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+        if !digits || !port.parse::<u16>().is_ok_and(|p| p >= 1) {
             return Err(bad("has a port that is not a number from 1 to 65535"));
         }
     }

@@ -91,7 +91,8 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     }
     let at = parse_http_date(value)?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
-    Some(Duration::from_secs(at.saturating_sub(now).max(0) as u64))
+    let secs = at.saturating_sub(now).max(0) as u64;
+    Some(Duration::from_secs(secs.min(MAX_RETRY_AFTER_SECS)))
 }
 
 #[cfg(test)]
@@ -106,6 +107,13 @@ mod tests {
         }
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn a_far_future_date_is_capped_like_a_number() {
+        let cap = Some(Duration::from_secs(MAX_RETRY_AFTER_SECS));
+        assert_eq!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT"), cap);
+        assert_eq!(parse_retry_after("99999999999999999999999"), cap);
     }
 
     #[test]

@@ -86,7 +86,11 @@ fn non_utf8_file_is_refused() {
 fn invalid_key_is_refused_without_the_content() {
     // An env file instead of a bare key, and a key with a second line.
     let path = key_file("env-file", b"FOURA_API_KEY=fk_live_s3cr3tvalue0123 extra\n");
-    assert_refused(&path, "whitespace", "s3cr3tvalue");
+    assert_refused(&path, "`NAME=value` line", "s3cr3tvalue");
+    let path = key_file("env-line", b"FOURA_API_KEY=fk_live_s3cr3tvalue0123\n");
+    assert_refused(&path, "`NAME=value` line", "s3cr3tvalue");
+    let path = key_file("quoted", b"\"fk_live_s3cr3tvalue0123\"\n");
+    assert_refused(&path, "quoted value", "s3cr3tvalue");
     let path = key_file("two-lines", b"fk_live_s3cr3tvalue0123\nfk_live_other4567\n");
     assert_refused(&path, "does not hold a usable key", "s3cr3tvalue");
     let err = ApiKey::from_file(&path).unwrap_err();

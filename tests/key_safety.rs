@@ -417,6 +417,39 @@ fn a_successful_answers_headers_are_scrubbed_like_an_errors() {
     assert_clean("hook data", &seen.lock().unwrap().join("\n"));
 }
 
+#[test]
+fn a_successful_answers_body_is_scrubbed_before_it_is_decoded() {
+    let (server, client) = start();
+    let escaped = json_escaped(KEY);
+    // The key echoed verbatim in known fields, `\u`-escaped in an unknown one (decoded into
+    // `extra`), and inside the page itself.
+    server.push_fault(Fault::status(
+        200,
+        format!(
+            r#"{{"id":"{KEY}","status":"completed","url":"https://e.com/?k={KEY}","type":"single","echo":"{escaped}","content":"<p>{KEY}</p>"}}"#
+        ),
+    ));
+    let task = submit_example(&client).unwrap();
+    let text = format!("{task:?} {} {:?}", task.id, task.content);
+    assert!(text.contains("<redacted>"), "the fields were read: {text}");
+    assert_clean("a task decoded from an echoing success", &text);
+
+    // The emulator takes either key on either API: the engine call carries the same key.
+    let engine = builder_for(&server, KEY).max_retries(0).build().unwrap();
+    server.push_fault(Fault::status(
+        200,
+        format!(
+            r#"{{"status":200,"headers":[["X-Echo","{KEY}"]],"data":"{escaped}","odd":"{KEY}"}}"#
+        ),
+    ));
+    let page = engine
+        .single(&foura::SingleRequest::get("https://example.com/"))
+        .unwrap();
+    let text = format!("{page:?}");
+    assert!(text.contains("<redacted>"), "the fields were read: {text}");
+    assert_clean("a page decoded from an echoing success", &text);
+}
+
 /// Standard base64 (`url_safe`: the URL-safe alphabet), with `=` padding when `padded`.
 fn base64(bytes: &[u8], url_safe: bool, padded: bool) -> String {
     let alphabet: &[u8] = if url_safe {
@@ -573,5 +606,20 @@ fn localhost_names_reach_the_loopback_emulator_without_asking_the_resolver() {
             .map(|_| ())
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{host}");
+    }
+}
+
+#[test]
+fn debug_shows_a_prefix_only_when_it_is_shaped_like_fouras() {
+    for (key, shown) in [
+        ("fk_live_a1b2c3", "ApiKey(\"fk_live_…\")"),
+        ("pk_test_0123456789", "ApiKey(\"pk_test_…\")"),
+        // Shapes where the "prefix" would be part of the secret.
+        ("sk_a1b2c3d4e5_rest", "ApiKey(\"…\")"),
+        ("A1b2C3_d4e5_f6", "ApiKey(\"…\")"),
+        ("k_x", "ApiKey(\"…\")"),
+    ] {
+        let key = ApiKey::new(key).unwrap();
+        assert_eq!(format!("{key:?}"), shown, "{}", key.prefix());
     }
 }

@@ -266,7 +266,8 @@ where
         self
     }
 
-    /// Starts at most `n` requests per minute, evenly spaced. Default: no cap.
+    /// Starts at most `n` requests per minute, evenly spaced. Default: no cap. `0` is taken
+    /// as `1` (one start a minute), never as "no cap".
     pub fn requests_per_minute(mut self, n: u32) -> Self {
         self.per_minute = Some(n.max(1));
         self
@@ -278,8 +279,11 @@ where
     ///
     /// The header reports work used, not money billed (failures and auto's failed rungs are
     /// not billed), so the budget stops conservatively: before the bill reaches it.
+    ///
+    /// A budget that is not a positive number (`0`, negative, NaN) is taken as `0`: the batch
+    /// stops starting requests at its first result.
     pub fn credit_budget(mut self, credits: f64) -> Self {
-        self.credit_budget = Some(credits);
+        self.credit_budget = Some(if credits > 0.0 { credits } else { 0.0 });
         self
     }
 

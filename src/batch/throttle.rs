@@ -81,7 +81,8 @@ impl Throttle {
     /// (<https://foura.ai/docs/api/rate-limits>: `limits.maxConcurrency`, `limits.maxRpm`, for
     /// the whole API — `service: "api"` — or one engine), the batch adopts them: at most
     /// `maxConcurrency` in flight from now on, and starts spaced to keep within `maxRpm`; the
-    /// lowest figures declared win. A refusal the declared limits do not explain (the batch
+    /// lowest figures declared win, and one engine's limit caps the whole batch (a batch
+    /// mixing engines runs at the strictest one's limit). A refusal the declared limits do not explain (the batch
     /// was already within them) halves the concurrency, once per burst, as when nothing is
     /// declared. Either way, new starts pause for `wait`.
     pub(crate) fn refused(

@@ -153,10 +153,24 @@ open_enum! {
 
 impl<'de> Deserialize<'de> for Inspection {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut f = match Value::deserialize(d)? {
-            Value::Object(map) => Fields(map),
-            _ => Fields(Map::new()),
+        // What makes an answer an inspection: an object with at least one of its documented
+        // parts. Anything else (`{}`, a list, a proxy's own JSON) is not "nothing detected".
+        let map = match Value::deserialize(d)? {
+            Value::Object(map)
+                if ["clientIp", "proxyDetection", "proxyChain"]
+                    .iter()
+                    .any(|k| map.contains_key(*k)) =>
+            {
+                map
+            }
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "an inspection answer has `clientIp`, `proxyDetection` or `proxyChain`, \
+                     this one has none",
+                ));
+            }
         };
+        let mut f = Fields(map);
         let proxy_detection = f.object("proxyDetection").map(|m| {
             let mut m = Fields(m);
             ProxyDetection {
@@ -307,9 +321,8 @@ mod tests {
         assert_eq!(d.extra["detectedHeaders"], "via");
         assert_eq!(seen.proxy_chain, ProxyChain::default());
         assert_eq!(seen.extra["proxyChain"], json!([]));
-        assert_eq!(
-            serde_json::from_value::<Inspection>(json!("nope")).unwrap(),
-            Inspection::default()
-        );
+        // Not an inspection at all: refused rather than read as "nothing detected".
+        assert!(serde_json::from_value::<Inspection>(json!("nope")).is_err());
+        assert!(serde_json::from_value::<Inspection>(json!({"hello": "world"})).is_err());
     }
 }

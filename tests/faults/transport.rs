@@ -84,6 +84,7 @@ fn a_base_url_port_outside_1_to_65535_is_refused_and_nothing_is_sent() {
         "http://127.0.0.1:0".to_owned(),
         "http://127.0.0.1:".to_owned(),
         "https://eu.api.foura.ai:/api".to_owned(),
+        format!("http://127.0.0.1:+{port}"),
     ] {
         let err = builder_at(&base, MockServer::TEST_KEY)
             .build()

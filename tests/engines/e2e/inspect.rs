@@ -2,6 +2,7 @@
 //! (<https://foura.ai/docs/api/inspect>): decoded, and never sent the key.
 
 use super::*;
+use foura::mock::Fault;
 use foura::{AnonymityLevel, ProxyType};
 
 #[test]
@@ -48,4 +49,20 @@ fn the_free_function_needs_no_key() {
         foura::inspect_at("ftp://example.com").unwrap_err().kind(),
         ErrorKind::InvalidConfig
     );
+}
+
+#[test]
+fn an_answer_without_any_inspection_part_is_a_decode_error() {
+    let server = MockServer::start();
+    for body in ["{}", "[]", "null", r#"{"hello":"world"}"#] {
+        server.push_fault(Fault::status(200, body));
+        let err = foura::inspect_at(&server.url()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode, "{body}: {err}");
+        assert!(err.to_string().contains("clientIp"), "{body}: {err}");
+    }
+    // One documented part is enough; the rest may be missing.
+    server.push_fault(Fault::status(200, r#"{"clientIp":"203.0.113.7"}"#));
+    let seen = foura::inspect_at(&server.url()).unwrap();
+    assert_eq!(seen.client_ip.as_deref(), Some("203.0.113.7"));
+    assert_eq!(seen.is_proxy(), None);
 }
