@@ -50,6 +50,11 @@ fn main() -> ExitCode {
     match client.submit(&url, task_type) {
         Ok(task) => {
             print_task(&task);
+            eprintln!(
+                "\nnext: `cargo run --example fetch -- URL` (one page, as a tool), \
+                 `cargo run --example batch -- urls.txt` (many at once), and the engine \
+                 examples (single, proxy, browser, auto) in README.md"
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -25,13 +25,18 @@ impl Client {
         ClientBuilder::from_env()?.build()
     }
 
-    /// A builder for a client with non-default settings.
+    /// A builder for a client with non-default settings, starting from the defaults.
+    ///
+    /// It reads nothing from the environment: neither the key nor `FOURA_API_BASE` (the base
+    /// URL stays `https://eu.api.foura.ai` until [`ClientBuilder::base_url`] sets another).
+    /// To start from the environment — the key from `FOURA_API_KEY` or `FOURA_API_KEY_FILE`,
+    /// and `FOURA_API_BASE` when set — use [`ClientBuilder::from_env`] and add settings to it.
     ///
     /// ```no_run
     /// use std::time::Duration;
     ///
     /// let client = foura::Client::builder()
-    ///     .api_key(foura::ApiKey::from_env()?)
+    ///     .api_key(foura::ApiKey::new("fk_live_a1b2c3d4e5f6")?)
     ///     .timeout(Duration::from_secs(60))
     ///     .user_agent_suffix("price-watch/2.1")
     ///     .build()?;

@@ -6,6 +6,23 @@
 //! utilities: one synchronous [`ureq`](https://docs.rs/ureq) agent, a zeroizing key holder,
 //! and no async runtime anywhere in the dependency tree.
 //!
+//! # Which API?
+//!
+//! FourA has two APIs, and one [`Client`] speaks both; the key's prefix says which is yours:
+//!
+//! - **`fk_live_…`: the tasks API** of FourA's founding documentation, `POST /api/v1/tasks`
+//!   with `Authorization: Bearer <key>`: a URL, a [`TaskType`] (`single`, `browser`, `proxy`)
+//!   and a few options, answered with a [`Task`] (id, status, content, timings), kept for
+//!   [`Client::list_tasks`]. [`submit`], [`create_task`] and [`build::fetch`] use it.
+//! - **`pk_live_…`: the engine API** FourA's own tools call today, `POST /api/single`,
+//!   `/api/proxy`, `/api/browser` and `/api/auto` with `X-API-Key: <key>`: each engine's own
+//!   documented fields (browser profiles, [`Validate`] rules, exit countries and classes,
+//!   cookies, the auto ladder), answered with the page, its headers, the credits used and the
+//!   exit. See [the engines](#the-engine-api).
+//!
+//! A key sent to the wrong API is refused with `401`, and the error's hint names the API it
+//! belongs to.
+//!
 //! # Quick start
 //!
 //! Put your key in `FOURA_API_KEY` (FourA Dashboard → Settings → API Access), then:
@@ -13,30 +30,81 @@
 //! ```no_run
 //! use foura::TaskType;
 //!
-//! let task = foura::submit("https://example.com", TaskType::Single)?;
-//! println!("{} {} {:?}", task.id, task.status, task.status_code);
-//! # Ok::<(), foura::Error>(())
+//! fn main() -> Result<(), foura::Error> {
+//!     let task = foura::submit("https://example.com", TaskType::Single)?;
+//!     println!("{} {} {:?}", task.id, task.status, task.status_code);
+//!     Ok(())
+//! }
 //! ```
 //!
 //! [`submit`] and [`create_task`] use a process-wide [`Client`] built once from the
 //! environment (or installed with [`set_global_client`], as tests do). For anything more,
-//! build a client yourself:
+//! build a client yourself: [`ClientBuilder::from_env`] starts from the environment (the key,
+//! and `FOURA_API_BASE` when set), [`Client::builder`] from the defaults alone.
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use foura::{ApiKey, Client, TaskRequest, TaskType};
+//! use foura::{ClientBuilder, TaskRequest, TaskType};
 //!
-//! let client = Client::builder()
-//!     .api_key(ApiKey::from_env()?)
-//!     .user_agent_suffix("price-watch/2.1")
-//!     .build()?;
-//! let task = client.create_task(
-//!     &TaskRequest::new("https://example.com/products", TaskType::Browser)
-//!         .wait_for(".product-list")
-//!         .timeout(Duration::from_secs(20)),
-//! )?;
-//! # Ok::<(), foura::Error>(())
+//! fn main() -> Result<(), foura::Error> {
+//!     let client = ClientBuilder::from_env()?
+//!         .user_agent_suffix("price-watch/2.1")
+//!         .build()?;
+//!     let task = client.create_task(
+//!         &TaskRequest::new("https://example.com/products", TaskType::Browser)
+//!             .wait_for(".product-list")
+//!             .timeout(Duration::from_secs(20)),
+//!     )?;
+//!     println!("{} {}", task.id, task.status);
+//!     Ok(())
+//! }
 //! ```
+//!
+//! # The engine API
+//!
+//! [`Client::single`] (one request with a browser's fingerprint), [`Client::proxy`] (the same
+//! through rotating exits), [`Client::browser`] (a real browser session) and [`Client::auto`]
+//! (the cheapest engine that delivers) take [`SingleRequest`], [`ProxyRequest`],
+//! [`BrowserRequest`] and [`AutoRequest`]: every documented field is a builder method, checked
+//! before anything is sent. A page FourA could not deliver is [`ErrorKind::EngineFailed`]; a
+//! target's own non-2xx answer is a page like any other. The public endpoints need no key:
+//! [`Client::profiles`], [`Client::inspect`], [`service_status`] (and [`service_status_at`]
+//! for another host, such as the emulator).
+//!
+//! ```no_run
+//! use foura::{Client, SingleRequest, Validate};
+//!
+//! fn main() -> Result<(), foura::Error> {
+//!     let client = Client::from_env()?;
+//!     let page = client.single(
+//!         &SingleRequest::get("https://example.com/")
+//!             .validate(Validate::new().data_accept("Example Domain")),
+//!     )?;
+//!     println!("{} {} credits", page.status, page.meta().credits.unwrap_or(0.0));
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Many pages at once
+//!
+//! [`Client::batch`] runs any requests (tasks or engines) on scoped threads sharing the
+//! connection pool, with a concurrency, an optional rate and credit budget, and backs off to
+//! the limits FourA declares; each input gets its own `Result`, and the [`Summary`] reports
+//! counts, retries, latency and credits. [`RequestId`] gives every request a stable id, and
+//! each request type reads FourA's wire format with `from_json`.
+//!
+//! # Build scripts
+//!
+//! [`build::fetch`] fetches a page through the tasks API into `OUT_DIR` from `build.rs`;
+//! without a key it warns and writes an empty (or [fallback](build::Fetch::fallback)) file, so
+//! contributors' builds still succeed, and it never makes cargo store the key in `target/`.
+//!
+//! # Keys and dry runs
+//!
+//! [`ApiKey`] comes from `FOURA_API_KEY`, or a file ([`ApiKey::from_file`], or named by
+//! `FOURA_API_KEY_FILE`, as container secrets arrive); [`Client::with_key`] rotates it.
+//! [`Client::preview`] checks a request and shows exactly what would be sent — as a `curl`
+//! command with `$FOURA_API_KEY` in place of the key — without sending it.
 //!
 //! # Errors
 //!
@@ -44,10 +112,12 @@
 //! FourA's message and code, its request id, how long to wait, and a hint from FourA's docs —
 //! and never the key.
 //!
-//! # Testing without a key
+//! # Testing without a key: the emulator
 //!
-//! With the `mock` feature, [`mock::MockServer`] runs a FourA emulator on loopback, so code
-//! that uses this crate can be tested offline (see the README).
+//! With the `mock` feature, [`mock::MockServer`] runs a FourA emulator on loopback — both
+//! APIs, a deterministic virtual web behind the engines, scripted faults — so code that uses
+//! this crate can be tested offline. `cargo run --example emulator` runs one on its own and
+//! prints the `export` lines that point [`Client::from_env`] at it.
 //!
 //! # Safety of the key
 //!

@@ -117,6 +117,8 @@
 //! | URL | The target | single | proxy | browser | auto |
 //! |---|---|---|---|---|---|
 //! | any other `http(s)` URL | `200`, a small HTML page naming the URL, the method and the engine; two cookies | success | success, first exit | success | success on the first rung |
+//! | host `example.com`, `example.net`, `example.org` (and `www.` of each) | as any other URL, but the page's title is `Example Domain`, as the real one's is | success | success | success | success |
+//! | path `/products`, `/product/<id>` or `/cart` | `200`, a shop page: a `.product-list` with an `Add to cart` button | success | success | success | success |
 //! | path `/status/<code>` (200–599) | answers `<code>` | success with that `status`, no `error` | the same | the same | the same |
 //! | path `/json` | `200`, a JSON document | `data` a string, or an object with `tryJsonData` | the same | `body` an object | `data` a string (an object on the browser rung) |
 //! | path `/redirect` | `301` to `/redirected`, then `200` | two hops with `followRedirects` ≥ 1, else the `301` alone | the same | the final page | two hops (auto follows 5 by default) |

@@ -90,7 +90,26 @@ impl MockServer {
     ///
     /// The I/O error from binding `127.0.0.1:0` or spawning the accept thread.
     pub fn try_start() -> io::Result<MockServer> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        MockServer::try_start_on(("127.0.0.1", 0))
+    }
+
+    /// Starts an emulator on the given loopback address (port `0` picks a free one), for a
+    /// port other programs can be pointed at: `MockServer::try_start_on(("127.0.0.1", 8787))`.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::InvalidInput`] when `addr` resolves to no address or to one that is
+    /// not loopback (the emulator accepts every test key, so it never listens beyond the
+    /// machine); otherwise the I/O error from binding or spawning the accept thread.
+    pub fn try_start_on(addr: impl std::net::ToSocketAddrs) -> io::Result<MockServer> {
+        let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+        if addrs.is_empty() || addrs.iter().any(|a| !a.ip().is_loopback()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the FourA emulator listens only on loopback addresses (127.0.0.0/8, ::1)",
+            ));
+        }
+        let listener = TcpListener::bind(&addrs[..])?;
         let addr = listener.local_addr()?;
         let mut keys = HashMap::new();
         keys.insert(MockServer::TEST_KEY.to_owned(), KeyState::Active);

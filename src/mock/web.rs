@@ -351,20 +351,20 @@ pub(crate) fn fetch(target: &Target, how: &Fetch<'_>) -> Fetched {
                     ("content-length", json!("0")),
                 ],
             );
-            let mut page = ordinary(&location, target.https, 200, false, how);
+            let mut page = ordinary(&location, target, "/redirected", 200, false, how);
             page.hops.insert(0, first);
             page
         }
     } else if path == "/json" {
-        ordinary(&target.url, target.https, 200, true, how)
+        ordinary(&target.url, target, path, 200, true, how)
     } else if let Some(code) = path
         .strip_prefix("/status/")
         .and_then(|c| c.parse::<u16>().ok())
         .filter(|c| (200..=599).contains(c))
     {
-        ordinary(&target.url, target.https, code, false, how)
+        ordinary(&target.url, target, path, code, false, how)
     } else {
-        ordinary(&target.url, target.https, 200, false, how)
+        ordinary(&target.url, target, path, 200, false, how)
     };
     page.solved = solved;
     Fetched::Page(page)
@@ -386,8 +386,35 @@ fn hop(https: bool, code: u16, headers: Vec<(&str, Value)>) -> Value {
     Value::Object(map)
 }
 
-/// An ordinary site's page (HTML, or JSON for `/json`) with its cookies.
-fn ordinary(url: &str, https: bool, status: u16, json_page: bool, how: &Fetch<'_>) -> Page {
+/// The hosts reserved for documentation (RFC 2606), whose real home page is titled
+/// "Example Domain": the virtual web's pages there carry that title too, so examples that
+/// check for it run on the emulator as they do on FourA.
+const EXAMPLE_HOSTS: [&str; 6] = [
+    "example.com",
+    "www.example.com",
+    "example.net",
+    "www.example.net",
+    "example.org",
+    "www.example.org",
+];
+
+/// Whether `path` is one of a shop's pages: `/products`, `/product/<id>` or `/cart`.
+fn is_shop_page(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    path == "/products" || path == "/cart" || path.starts_with("/product/")
+}
+
+/// An ordinary site's page (HTML, or JSON for `/json`) with its cookies. `path` is the page's
+/// own (after a redirect, the target's).
+fn ordinary(
+    url: &str,
+    site: &Target,
+    path: &str,
+    status: u16,
+    json_page: bool,
+    how: &Fetch<'_>,
+) -> Page {
+    let https = site.https;
     let (content_type, body) = if json_page {
         let doc = json!({
             "url": url,
@@ -398,16 +425,24 @@ fn ordinary(url: &str, https: bool, status: u16, json_page: bool, how: &Fetch<'_
         });
         ("application/json; charset=utf-8", doc.to_string())
     } else {
-        let title = if status == 200 {
-            escape(url)
-        } else {
+        let title = if status != 200 {
             format!("{status} {}", reason(status))
+        } else if EXAMPLE_HOSTS.contains(&site.host.as_str()) {
+            "Example Domain".to_owned()
+        } else {
+            escape(url)
+        };
+        let shop = if is_shop_page(path) {
+            "<ul class=\"product-list\"><li><a href=\"/product/42\">Product 42</a> \
+             <button class=\"add-to-cart\">Add to cart</button></li></ul>"
+        } else {
+            ""
         };
         (
             "text/html; charset=utf-8",
             format!(
                 "<!doctype html><html><head><title>{title}</title></head><body><h1>{}</h1>\
-                 <p>{} {} via the FourA emulator's {} engine.</p></body></html>",
+                 <p>{} {} via the FourA emulator's {} engine.</p>{shop}</body></html>",
                 escape(url),
                 status,
                 escape(how.method),
