@@ -187,7 +187,7 @@ pub struct BatchArgs {
     pub retry_failed: bool,
     /// Process only the inputs whose id falls in shard K of N (1-based), e.g. 2/3.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
-    pub shard: Option<(u64, u64)>,
+    pub shard: Option<(u32, std::num::NonZeroU32)>,
     /// Write pages larger than 64 KiB to files in DIR (named by id) instead of inline.
     #[arg(long, value_name = "DIR")]
     pub content_dir: Option<PathBuf>,
@@ -207,12 +207,12 @@ pub enum ProgressMode {
     Never,
 }
 
-fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+fn parse_shard(text: &str) -> Result<(u32, std::num::NonZeroU32), String> {
     let bad = || format!("'{text}' is not K/N with 1 <= K <= N (e.g. 2/3)");
     let (k, n) = text.split_once('/').ok_or_else(bad)?;
-    let k: u64 = k.trim().parse().map_err(|_| bad())?;
-    let n: u64 = n.trim().parse().map_err(|_| bad())?;
-    if k == 0 || n == 0 || k > n {
+    let k: u32 = k.trim().parse().map_err(|_| bad())?;
+    let n: std::num::NonZeroU32 = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || k > n.get() {
         return Err(bad());
     }
     Ok((k, n))

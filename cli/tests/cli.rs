@@ -176,10 +176,11 @@ fn text_batch_answers_every_line_and_stdout_carries_no_progress() {
             (5, "https://a.example/3".into())
         ]
     );
+    let err = stderr(&out);
+    assert!(err.contains(": 3 ok, 0 failed"), "{err}");
     assert!(
-        stderr(&out).contains("3 done, 0 failed"),
-        "{}",
-        stderr(&out)
+        err.contains("/3 done"),
+        "the progress line shows the total: {err}"
     );
 }
 
@@ -193,7 +194,7 @@ fn jsonl_batch_reports_invalid_and_non_utf8_lines_by_number() {
     bytes.extend_from_slice(b"{\"url\": oops\n");
     bytes.extend_from_slice(b"https://a.example/\xff\xfe\n");
     bytes.extend_from_slice(
-        b"{\"url\":\"https://a.example/4\",\"engine\":\"proxy\",\"exitCountries\":[\"DE\"]}\n",
+        b"{\"request\":{\"url\":\"https://a.example/4\"},\"engine\":\"proxy\",\"exitCountries\":[\"DE\"]}\n",
     );
     std::fs::write(&input, bytes).unwrap();
     let out = run(foura(&server, MockServer::ENGINE_KEY)
