@@ -15,7 +15,7 @@ use super::State;
 use super::resume::InputKey;
 use crate::args::{Api, EngineName};
 use crate::exit::{self, Failure};
-use crate::request::{Job, Options};
+use crate::request::Job;
 
 /// Opens the input: a file, or stdin for `-`.
 pub fn open(name: &str) -> Result<Box<dyn BufRead>, Failure> {
@@ -97,18 +97,24 @@ impl Inputs {
         }
     }
 
+    /// A line as a job, read by the library's `from_json` (so it is checked as sending would
+    /// check it): a URL line as the smallest wire body for the engine, a JSON line as it is.
     fn build(&self, text: &str, jsonl: bool) -> Result<Job, String> {
-        if !jsonl {
-            let options = Options {
-                timeout: self.timeout,
-                ..Options::default()
-            };
-            return Job::from_options(self.api, self.engine, text, &options);
-        }
-        let body = match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err("a JSON line must be an object".to_owned()),
-            Err(e) => return Err(format!("not JSON: {e}")),
+        let body = if jsonl {
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => return Err("a JSON line must be an object".to_owned()),
+                Err(e) => return Err(format!("not JSON: {e}")),
+            }
+        } else {
+            let url = Value::String(text.to_owned());
+            let mut body = Map::new();
+            if self.api == Api::Engines && self.engine == EngineName::Proxy {
+                body.insert("request".into(), serde_json::json!({ "url": url }));
+            } else {
+                body.insert("url".into(), url);
+            }
+            body
         };
         Job::from_wire(self.api, self.engine, body, self.timeout)
     }

@@ -162,10 +162,18 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
 /// `--dry-run`: one `curl` command per request on stdout, nothing sent. Lines that are not
 /// requests are reported on stderr.
 fn dry_run(client: &Client, inputs: Inputs, state: &Rc<RefCell<State>>) -> Result<u8, Failure> {
-    for job in inputs {
-        let mut curl = job.preview(client)?.to_curl();
-        curl.push('\n');
+    for (index, job) in inputs.enumerate() {
         let mut state = state.borrow_mut();
+        let (line, _) = state.pending.remove(&index).unwrap_or_default();
+        let mut curl = match job.preview(client) {
+            Ok(preview) => preview.to_curl(),
+            Err(e) => {
+                state.invalid += 1;
+                eprintln!("foura: line {line}: {e}");
+                continue;
+            }
+        };
+        curl.push('\n');
         if let Err(e) = state.out.write_all(curl.as_bytes()) {
             state.write_error = Some(e);
             break;
