@@ -26,11 +26,20 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let server = MockServer::start();
 
-    let urls: Vec<String> = (0..n).map(|i| format!("https://shop.example/item/{i}")).collect();
-    let client = server.client_builder().pool_size(CONCURRENCY).build().unwrap();
+    let urls: Vec<String> = (0..n)
+        .map(|i| format!("https://shop.example/item/{i}"))
+        .collect();
+    let client = server
+        .client_builder()
+        .pool_size(CONCURRENCY)
+        .build()
+        .unwrap();
     let started = Instant::now();
     let summary = client
-        .batch(urls.iter().map(|u| TaskRequest::new(u.as_str(), TaskType::Single)))
+        .batch(
+            urls.iter()
+                .map(|u| TaskRequest::new(u.as_str(), TaskType::Single)),
+        )
         .concurrency(CONCURRENCY)
         .for_each(|_, _| {});
     let library = n as f64 / started.elapsed().as_secs_f64();
@@ -86,7 +95,12 @@ fn run_cli(server: &MockServer, input: &Path, output: &Path) -> (Duration, u64) 
         .arg(input)
         .arg("-o")
         .arg(output)
-        .args(["--concurrency", &CONCURRENCY.to_string(), "--progress", "never"])
+        .args([
+            "--concurrency",
+            &CONCURRENCY.to_string(),
+            "--progress",
+            "never",
+        ])
         .stderr(Stdio::null())
         .spawn()
         .unwrap();

@@ -47,7 +47,8 @@ pub enum Command {
     Status,
     /// The browser profiles the engines can present, as JSON.
     Profiles,
-    /// Describe the client this command line would use (base URL, API, key prefix, limits).
+    /// What FourA sees of this machine (GET /inspect: its IP, any proxy), as one JSON object.
+    /// Needs no key.
     Inspect,
     /// Run the built-in FourA emulator on loopback until Ctrl-C; prints `export` lines for
     /// `eval`.
@@ -65,9 +66,10 @@ starts with '{'), each FourA's wire body for the engine, e.g.
 with an optional \"engine\". Blank lines and lines starting with # are skipped. An unreadable or
 invalid line becomes an error line in the output, naming its line number.
 
-Output: one JSON object per input, as results complete: line, url, id, ok, then status,
-credits, request_id, attempts, elapsed_ms and content (or content_file), or error {kind,
-message, status, retry_after_s, maybe_created}.
+Output: one JSON object per input, as results complete: line, url, id (the request's stable
+id), ok, then status, credits, request_id, attempts, elapsed_ms and content (or content_file),
+or error {kind, message, status, retry_after_s, maybe_created}. A line that is not a request
+has \"id\": null and an input_id (a hash of the line, not a request id) instead.
 
 Resume: `--resume` sends only the inputs the output does not answer yet (matched by id) and
 appends; a torn last line is rewritten. Task creations recorded with maybe_created are never
