@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use foura::{ErrorKind, RequestId};
+use serde_json::Value;
 
 use crate::exit::Failure;
 
@@ -40,7 +41,7 @@ impl Answered {
     }
 }
 
-/// Reads the output file's ids and cuts a torn last line (the process died mid-write).
+/// Reads the output file's ids (holding only them) and cuts a torn last line (the process died mid-write).
 pub fn scan(path: &Path, retry_failed: bool) -> Result<Answered, Failure> {
     let mut answered = Answered::default();
     let mut file = match OpenOptions::new().read(true).write(true).open(path) {
@@ -67,7 +68,7 @@ pub fn scan(path: &Path, retry_failed: bool) -> Result<Answered, Failure> {
         }
         whole += n as u64;
         lines += 1;
-        let Ok(record) = serde_json::from_slice::<Record>(&buf) else {
+        let Some(record) = Record::read(&buf) else {
             continue;
         };
         let key = match (&record.id, &record.input_id) {
@@ -102,8 +103,7 @@ pub fn scan(path: &Path, retry_failed: bool) -> Result<Answered, Failure> {
     Ok(answered)
 }
 
-/// The fields of an output line resume reads; the page and the rest are skipped unread.
-#[derive(serde::Deserialize)]
+/// The fields of an output line resume reads.
 struct Record {
     id: Option<String>,
     input_id: Option<String>,
@@ -113,10 +113,30 @@ struct Record {
     error: Option<RecordError>,
 }
 
-#[derive(serde::Deserialize)]
 struct RecordError {
     kind: Option<String>,
     maybe_created: Option<bool>,
+}
+
+impl Record {
+    fn read(bytes: &[u8]) -> Option<Record> {
+        let v: Value = serde_json::from_slice(bytes).ok()?;
+        let text = |v: &Value, name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned);
+        Some(Record {
+            id: text(&v, "id"),
+            input_id: text(&v, "input_id"),
+            line: v.get("line").and_then(Value::as_u64),
+            url: text(&v, "url"),
+            ok: v.get("ok").and_then(Value::as_bool),
+            error: v
+                .get("error")
+                .filter(|e| e.is_object())
+                .map(|e| RecordError {
+                    kind: text(e, "kind"),
+                    maybe_created: e.get("maybe_created").and_then(Value::as_bool),
+                }),
+        })
+    }
 }
 
 impl Record {
