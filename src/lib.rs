@@ -162,7 +162,7 @@ pub mod fuzzing;
 use std::sync::OnceLock;
 
 pub use batch::{
-    Batch, BatchItem, BatchResults, CancelToken, Latency, Progress, StopReason, Summary,
+    Batch, BatchItem, BatchResults, CancelToken, Latency, Outcome, Progress, StopReason, Summary,
 };
 pub use builder::ClientBuilder;
 pub use client::Client;

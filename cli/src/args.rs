@@ -47,7 +47,8 @@ pub enum Command {
     Status,
     /// The browser profiles the engines can present, as JSON.
     Profiles,
-    /// Describe the client this command line would use (base URL, API, key prefix, limits).
+    /// What FourA sees of this machine (GET /inspect: its IP, any proxy), as one JSON object.
+    /// Needs no key.
     Inspect,
     /// Run the built-in FourA emulator on loopback until Ctrl-C; prints `export` lines for
     /// `eval`.
@@ -65,9 +66,10 @@ starts with '{'), each FourA's wire body for the engine, e.g.
 with an optional \"engine\". Blank lines and lines starting with # are skipped. An unreadable or
 invalid line becomes an error line in the output, naming its line number.
 
-Output: one JSON object per input, as results complete: line, url, id, ok, then status,
-credits, request_id, attempts, elapsed_ms and content (or content_file), or error {kind,
-message, status, retry_after_s, maybe_created}.
+Output: one JSON object per input, as results complete: line, url, id (the request's stable
+id), ok, then status, credits, request_id, attempts, elapsed_ms and content (or content_file),
+or error {kind, message, status, retry_after_s, maybe_created}. A line that is not a request
+has \"id\": null and an input_id (a hash of the line, not a request id) instead.
 
 Resume: `--resume` sends only the inputs the output does not answer yet (matched by id) and
 appends; a torn last line is rewritten. Task creations recorded with maybe_created are never
@@ -187,7 +189,7 @@ pub struct BatchArgs {
     pub retry_failed: bool,
     /// Process only the inputs whose id falls in shard K of N (1-based), e.g. 2/3.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
-    pub shard: Option<(u64, u64)>,
+    pub shard: Option<(u32, std::num::NonZeroU32)>,
     /// Write pages larger than 64 KiB to files in DIR (named by id) instead of inline.
     #[arg(long, value_name = "DIR")]
     pub content_dir: Option<PathBuf>,
@@ -207,12 +209,12 @@ pub enum ProgressMode {
     Never,
 }
 
-fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+fn parse_shard(text: &str) -> Result<(u32, std::num::NonZeroU32), String> {
     let bad = || format!("'{text}' is not K/N with 1 <= K <= N (e.g. 2/3)");
     let (k, n) = text.split_once('/').ok_or_else(bad)?;
-    let k: u64 = k.trim().parse().map_err(|_| bad())?;
-    let n: u64 = n.trim().parse().map_err(|_| bad())?;
-    if k == 0 || n == 0 || k > n {
+    let k: u32 = k.trim().parse().map_err(|_| bad())?;
+    let n: std::num::NonZeroU32 = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || k > n.get() {
         return Err(bad());
     }
     Ok((k, n))

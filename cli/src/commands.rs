@@ -2,17 +2,14 @@
 //! `profiles`, `inspect` and `emulator`.
 
 use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use foura::{ApiKey, BASE_URL_ENV, BatchItem, Client, ErrorKind};
-use serde_json::{Map, Value, json};
+use foura::{ApiKey, BASE_URL_ENV, BatchItem, Client, Inspection};
+use serde_json::{Value, json};
 
 use crate::args::{Api, Cli, Command, EngineName, FetchArgs, Global};
-use crate::compat;
 use crate::exit::{self, Failure};
-use crate::request::{self, Reply};
+use crate::request::{Job, Options, Reply, merge};
 
 /// Runs the parsed command line and returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, Failure> {
@@ -22,34 +19,29 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Tasks => tasks(&cli.global),
         Command::Status => status(&cli.global),
         Command::Profiles => profiles(&cli.global),
-        Command::Inspect => Err(Failure::usage(compat::inspect_unavailable())),
+        Command::Inspect => inspect(&cli.global),
         Command::Emulator { port } => emulator(port),
     }
-}
-
-/// Counts of what the client's attempt hook saw, for the batch summary.
-#[derive(Debug, Default)]
-pub struct AttemptCounts {
-    /// Attempts after the first of a call.
-    pub retries: AtomicUsize,
-    /// Attempts FourA answered with a wait (rate limited, at capacity).
-    pub throttle_pauses: AtomicUsize,
 }
 
 /// The client the flags and environment describe, and the API it calls.
 pub struct Session {
     pub client: Client,
     pub api: Api,
-    pub counts: Arc<AttemptCounts>,
 }
 
-/// The key from `--key-file`, or else the environment.
+/// The key from `--key-file`, or else the environment (`FOURA_API_KEY` or
+/// `FOURA_API_KEY_FILE`; both set is refused).
 fn key(global: &Global) -> Result<ApiKey, Failure> {
     match &global.key_file {
-        Some(path) => compat::key_from_file(path),
-        None => compat::key_from_env(),
+        Some(path) => ApiKey::from_file(path).map_err(|e| Failure::new(exit::KEY, e.to_string())),
+        None => ApiKey::from_env().map_err(|e| {
+            Failure::new(
+                exit::KEY,
+                format!("{e}; or name a key file with --key-file PATH"),
+            )
+        }),
     }
-    .map_err(|message| Failure::new(exit::KEY, message))
 }
 
 /// The API the key is for (as the README's "Which API?" says), unless `--api` names one.
@@ -73,23 +65,12 @@ fn base_url(global: &Global) -> Option<String> {
 pub fn session(global: &Global, pool: usize) -> Result<Session, Failure> {
     let key = key(global)?;
     let api = api_for(global, &key);
-    let counts = Arc::new(AttemptCounts::default());
-    let hook_counts = Arc::clone(&counts);
     let verbose = global.verbose;
     let mut builder = Client::builder()
         .api_key(key)
         .user_agent_suffix(concat!("foura-cli/", env!("CARGO_PKG_VERSION")))
         .pool_size(pool.max(foura::DEFAULT_POOL_SIZE))
         .on_attempt(move |a| {
-            if a.attempt > 1 {
-                hook_counts.retries.fetch_add(1, Ordering::Relaxed);
-            }
-            if matches!(
-                a.error,
-                Some(ErrorKind::RateLimited | ErrorKind::AtCapacity)
-            ) {
-                hook_counts.throttle_pauses.fetch_add(1, Ordering::Relaxed);
-            }
             if verbose {
                 let status = a.status.map_or("-".to_owned(), |s| s.to_string());
                 let error = a.error.map_or(String::new(), |k| format!(" {k}"));
@@ -106,11 +87,7 @@ pub fn session(global: &Global, pool: usize) -> Result<Session, Failure> {
         builder = builder.base_url(base);
     }
     let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
-    Ok(Session {
-        client,
-        api,
-        counts,
-    })
+    Ok(Session { client, api })
 }
 
 /// `--timeout SECS` as a duration, refusing what FourA cannot take.
@@ -125,35 +102,29 @@ pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>, Failure> {
 }
 
 fn fetch(global: &Global, args: FetchArgs) -> Result<u8, Failure> {
-    if args.dry_run {
-        return Err(Failure::usage(compat::dry_run_unavailable()));
-    }
     let session = session(global, 1)?;
-    let mut body = Map::new();
-    body.insert("url".into(), Value::String(args.url.clone()));
-    if !args.headers.is_empty() {
-        let mut pairs = Vec::new();
-        for header in &args.headers {
-            let (name, value) = header.split_once(':').ok_or_else(|| {
-                Failure::usage(format!("--header '{header}': write it as 'Name: value'"))
-            })?;
-            pairs.push(json!([name.trim(), value.trim()]));
-        }
-        body.insert("headers".into(), Value::Array(pairs));
+    let mut options = Options {
+        timeout: timeout(args.timeout)?,
+        countries: args.countries.clone(),
+        wait_for: args.wait_for.clone(),
+        ..Options::default()
+    };
+    for header in &args.headers {
+        let (name, value) = header.split_once(':').ok_or_else(|| {
+            Failure::usage(format!("--header '{header}': write it as 'Name: value'"))
+        })?;
+        options
+            .headers
+            .push((name.trim().to_owned(), value.trim().to_owned()));
     }
-    if !args.countries.is_empty() {
-        body.insert("exitCountries".into(), json!(args.countries));
+    let job =
+        Job::from_options(session.api, args.engine, &args.url, &options).map_err(Failure::usage)?;
+    if args.dry_run {
+        let mut curl = job.preview(&session.client)?.to_curl();
+        curl.push('\n');
+        write_out(args.output.as_deref(), curl.as_bytes())?;
+        return Ok(exit::OK);
     }
-    if let Some(selector) = &args.wait_for {
-        if session.api == Api::Engines {
-            return Err(Failure::usage(
-                "--wait-for needs the tasks API (--api tasks)",
-            ));
-        }
-        body.insert("waitFor".into(), json!(selector));
-    }
-    let job = request::from_wire(session.api, args.engine, body, timeout(args.timeout)?)
-        .map_err(Failure::usage)?;
     let (reply, elapsed) = job.send(&session.client)?;
     if args.json {
         let mut text = serde_json::to_vec(&reply.to_json()).expect("a JSON value encodes");
@@ -244,26 +215,67 @@ fn profiles(global: &Global) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
+/// `GET /inspect`: the address FourA sees for this machine and whether it detects a proxy,
+/// as one JSON object in FourA's own field names. Public: no key is needed or sent.
+fn inspect(global: &Global) -> Result<u8, Failure> {
+    let seen = match base_url(global) {
+        Some(base) => foura::inspect_at(&base)?,
+        None => foura::inspect()?,
+    };
+    println!("{}", inspection_json(&seen));
+    Ok(exit::OK)
+}
+
+fn inspection_json(seen: &Inspection) -> Value {
+    let d = &seen.proxy_detection;
+    let c = &seen.proxy_chain;
+    let mut detection = json!({
+        "isProxy": d.is_proxy,
+        "proxyType": d.proxy_type.as_ref().map(|t| t.as_str()),
+        "anonymityLevel": d.anonymity_level.as_ref().map(|a| a.as_str()),
+        "confidence": d.confidence.as_ref().map(|c| c.as_str()),
+        "detectedHeaders": d.detected_headers,
+        "explanation": d.explanation,
+    });
+    merge(&mut detection, &d.extra);
+    let mut chain = json!({
+        "originalClientIp": c.original_client_ip,
+        "proxyChain": c.hops,
+        "proxyCount": c.proxy_count,
+        "via": c.via,
+        "hasPrivateIps": c.has_private_ips,
+    });
+    merge(&mut chain, &c.extra);
+    let mut out = json!({
+        "clientIp": seen.client_ip,
+        "proxyDetection": detection,
+        "proxyChain": chain,
+        "timestamp": seen.timestamp,
+    });
+    merge(&mut out, &seen.extra);
+    out
+}
+
 fn emulator(port: Option<u16>) -> Result<u8, Failure> {
     use foura::mock::MockServer;
-    let server = MockServer::try_start().map_err(|e| {
+    let port = port.unwrap_or(0);
+    let server = MockServer::try_start_on(("127.0.0.1", port)).map_err(|e| {
         Failure::new(
             exit::FAILED,
-            format!("cannot start the emulator: {}", exit::io_reason(&e)),
+            format!(
+                "cannot start the emulator on port {port}: {}",
+                exit::io_reason(&e)
+            ),
         )
     })?;
-    let url = match port {
-        None | Some(0) => server.url(),
-        Some(port) => {
-            let bound = compat::relay_port(port, server.addr()).map_err(|e| {
-                Failure::usage(format!(
-                    "--port {port}: cannot listen there: {}",
-                    exit::io_reason(&e)
-                ))
-            })?;
-            format!("http://127.0.0.1:{bound}")
-        }
-    };
+    // The handler is in place before the export lines go out, so a script that reads them
+    // and then sends Ctrl-C always stops the emulator cleanly.
+    let (tx, rx) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })
+    .map_err(|e| Failure::new(exit::FAILED, format!("cannot catch Ctrl-C: {e}")))?;
+    let url = server.url();
     println!("export FOURA_API_BASE={url}");
     println!("export FOURA_API_KEY={}", MockServer::TEST_KEY);
     println!(
@@ -272,11 +284,6 @@ fn emulator(port: Option<u16>) -> Result<u8, Failure> {
     );
     let _ = std::io::stdout().flush();
     eprintln!("foura: the FourA emulator is serving on {url}; Ctrl-C stops it");
-    let (tx, rx) = std::sync::mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = tx.send(());
-    })
-    .map_err(|e| Failure::new(exit::FAILED, format!("cannot catch Ctrl-C: {e}")))?;
     let _ = rx.recv();
     drop(server);
     // Ctrl-C is how the emulator is meant to stop.

@@ -92,11 +92,6 @@ pub fn code_for(kind: ErrorKind) -> u8 {
     }
 }
 
-/// Whether FourA refused the key (as opposed to the request).
-pub fn is_key_refusal(e: &Error) -> bool {
-    code_for(e.kind()) == KEY
-}
-
 /// An I/O error's reason without Rust's ` (os error 2)` suffix.
 pub fn io_reason(e: &io::Error) -> String {
     let text = e.to_string();

@@ -4,7 +4,6 @@
 mod args;
 mod batch;
 mod commands;
-mod compat;
 mod exit;
 mod request;
 

@@ -1,17 +1,18 @@
-//! One request, whichever API and engine it goes to: built from FourA's wire JSON (a batch's
-//! JSON line, or the body `fetch`'s flags describe), sent, and its answer read back.
+//! One request, whichever API and engine it goes to: built from `fetch`'s flags, a batch's
+//! URL line, or a batch's JSON line (FourA's wire body, read by the library's `from_json`),
+//! then sent or previewed, and its answer read back.
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use foura::{
     AutoRequest, AutoResponse, BatchItem, BrowserRequest, BrowserResponse, Client, Error, Meta,
-    ProxyRequest, ProxyResponse, SingleRequest, SingleResponse, Task, TaskRequest, TaskType,
+    Preview, ProxyRequest, ProxyResponse, RequestId, SingleRequest, SingleResponse, Task,
+    TaskRequest, TaskType,
 };
 use serde_json::{Map, Value, json};
 
 use crate::args::{Api, EngineName};
-use crate::compat;
 
 /// A request ready to send.
 #[derive(Debug)]
@@ -26,8 +27,8 @@ pub enum Request {
 /// A request with what the output says about it.
 #[derive(Debug)]
 pub struct Job {
-    /// The request's stable id (see [`compat::request_id`]).
-    pub id: u64,
+    /// The library's stable id of the request (`RequestId`).
+    pub id: RequestId,
     pub url: String,
     pub request: Request,
 }
@@ -42,291 +43,191 @@ pub enum Reply {
     Auto(AutoResponse),
 }
 
-/// The id written in the output: 16 hex digits.
-pub fn id_text(id: u64) -> String {
-    format!("{id:016x}")
+/// What `fetch`'s flags (or a batch's URL line) ask for besides the URL.
+#[derive(Debug, Default)]
+pub struct Options {
+    pub headers: Vec<(String, String)>,
+    pub countries: Vec<String>,
+    pub wait_for: Option<String>,
+    pub timeout: Option<Duration>,
 }
 
-/// Builds a request from FourA's wire body for `engine` (an `"engine"` field in `body`
-/// overrides it). `timeout` fills `timeout_ms` when the body has none.
-///
-/// The mapping from wire names to the library's builders is the CLI's for now; the
-/// library's own wire-JSON constructors (`SingleRequest::from_json(&Value)` and one per
-/// request type) replace it.
-pub fn from_wire(
-    api: Api,
-    engine: EngineName,
-    mut body: Map<String, Value>,
-    timeout: Option<Duration>,
-) -> Result<Job, String> {
-    let engine = match body.remove("engine") {
-        None => engine,
-        Some(Value::String(name)) => EngineName::parse(&name).ok_or_else(|| {
-            format!("\"engine\" must be single, proxy, browser or auto, not \"{name}\"")
-        })?,
-        Some(_) => return Err("\"engine\" must be a string".to_owned()),
-    };
-    if let Some(t) = timeout {
-        body.entry("timeout_ms")
-            .or_insert_with(|| Value::from(t.as_millis() as u64));
-    }
-    let url = match body.get("url") {
-        Some(Value::String(url)) => url.clone(),
-        Some(_) => return Err("\"url\" must be a string".to_owned()),
-        None => return Err("the request has no \"url\"".to_owned()),
-    };
-    let path = match api {
-        Api::Tasks => format!("/api/v1/tasks {}", engine.as_str()),
-        Api::Engines => format!("/api/{}/", engine.as_str()),
-    };
-    let id = compat::request_id(api.as_str(), &path, &Value::Object(body.clone()));
-    let mut fields = Fields(body);
-    fields.0.remove("url");
-    let request = match (api, engine) {
-        (Api::Tasks, EngineName::Auto) => {
-            return Err(
-                "the tasks API has no auto engine; use --api engines (a pk_live_ key) \
-                 or another --engine"
-                    .to_owned(),
-            );
-        }
-        (Api::Tasks, engine) => Request::Task(task(&url, engine, &mut fields)?),
-        (Api::Engines, EngineName::Single) => Request::Single(single(&url, &mut fields)?),
-        (Api::Engines, EngineName::Proxy) => {
-            let max_tries = fields.u64("maxTries")?;
-            let countries = fields.strings("exitCountries")?;
-            let outer_timeout = fields.millis("timeout_ms")?;
-            let mut request = ProxyRequest::new(single(&url, &mut fields)?);
-            if let Some(n) = max_tries {
-                request = request.max_tries(n as u32);
-            }
-            if let Some(countries) = countries {
-                request = request.exit_countries(countries);
-            }
-            if let Some(t) = outer_timeout {
-                request = request.timeout(t);
-            }
-            Request::Proxy(request)
-        }
-        (Api::Engines, EngineName::Browser) => Request::Browser(browser(&url, &mut fields)?),
-        (Api::Engines, EngineName::Auto) => Request::Auto(auto(&url, &mut fields)?),
-    };
-    fields.finish()?;
-    Ok(Job { id, url, request })
-}
+const NO_AUTO: &str = "the tasks API has no auto engine; use --api engines (a pk_live_ key) \
+                       or another --engine";
 
-fn task(url: &str, engine: EngineName, f: &mut Fields) -> Result<TaskRequest, String> {
-    let task_type = match engine {
+fn task_type(engine: EngineName) -> TaskType {
+    match engine {
         EngineName::Browser => TaskType::Browser,
         EngineName::Proxy => TaskType::Proxy,
         _ => TaskType::Single,
-    };
-    let mut request = TaskRequest::new(url, task_type);
-    for (name, value) in f.headers("headers")? {
-        request = request.header(name, value);
     }
-    if let Some(t) = f.millis("timeout_ms")? {
-        request = request.timeout(t);
-    }
-    if let Some(selector) = f.string("waitFor")? {
-        request = request.wait_for(selector);
-    }
-    let country = match f.strings("exitCountries")? {
-        Some(countries) if countries.len() > 1 => {
-            return Err("the tasks API takes one country".to_owned());
-        }
-        Some(countries) => countries.into_iter().next(),
-        None => f.string("proxyCountry")?,
-    };
-    if let Some(country) = country {
-        request = request.proxy_country(country);
-    }
-    if let Some(on) = f.bool("javascript")? {
-        request = request.javascript(on);
-    }
-    request.validate().map_err(|e| e.to_string())?;
-    Ok(request)
 }
 
-fn single(url: &str, f: &mut Fields) -> Result<SingleRequest, String> {
-    let method = f.string("method")?.unwrap_or_else(|| "GET".to_owned());
-    let mut request = SingleRequest::new(method, url);
-    for (name, value) in f.headers("headers")? {
-        request = request.header(name, value);
-    }
-    if let Some(t) = f.millis("timeout_ms")? {
-        request = request.timeout(t);
-    }
-    if let Some(hops) = f.u64("followRedirects")? {
-        request = request.follow_redirects(hops.min(255) as u8);
-    }
-    if let Some(proxy) = f.string("proxy")? {
-        request = request.proxy(proxy);
-    }
-    for (name, set) in [
-        (
-            "profile",
-            SingleRequest::profile as fn(SingleRequest, String) -> SingleRequest,
-        ),
-        ("browser", SingleRequest::browser),
-        ("os", SingleRequest::os),
-        ("version", SingleRequest::version),
-    ] {
-        if let Some(value) = f.string(name)? {
-            request = set(request, value);
-        }
-    }
-    if let Some(on) = f.bool("unblocker")? {
-        request = request.unblocker(on);
-    }
-    if let Some(on) = f.bool("tryJsonData")? {
-        request = request.try_json_data(on);
-    }
-    if let Some(on) = f.bool("returnBuffer")? {
-        request = request.return_buffer(on);
-    }
-    match f.0.remove("data") {
-        None => {}
-        Some(Value::String(text)) => request = request.body(text),
-        Some(value) => request = request.json_body(value),
-    }
-    Ok(request)
-}
-
-fn browser(url: &str, f: &mut Fields) -> Result<BrowserRequest, String> {
-    let mut request = BrowserRequest::new(url);
-    for (name, value) in f.headers("headers")? {
-        request = request.header(name, value);
-    }
-    if let Some(t) = f.millis("timeout_ms")? {
-        request = request.timeout(t);
-    }
-    if let Some(agent) = f.string("userAgent")? {
-        request = request.user_agent(agent);
-    }
-    if let Some(proxy) = f.string("proxy")? {
-        request = request.proxy(proxy);
-    }
-    if let Some(status) = f.u64("checkStatus")? {
-        request = request.check_status(status.min(999) as u16);
-    }
-    if let Some(text) = f.string("checkText")? {
-        request = request.check_text(text);
-    }
-    if let Some(on) = f.bool("unblocker")? {
-        request = request.unblocker(on);
-    }
-    Ok(request)
-}
-
-fn auto(url: &str, f: &mut Fields) -> Result<AutoRequest, String> {
-    let mut request = AutoRequest::new(url);
-    if let Some(method) = f.string("method")? {
-        request = request.method(method);
-    }
-    for (name, value) in f.headers("headers")? {
-        request = request.header(name, value);
-    }
-    if let Some(t) = f.millis("timeout_ms")? {
-        request = request.timeout(t);
-    }
-    if let Some(hops) = f.u64("followRedirects")? {
-        request = request.follow_redirects(hops.min(255) as u8);
-    }
-    if let Some(on) = f.bool("forceProxy")? {
-        request = request.force_proxy(on);
-    }
-    if let Some(on) = f.bool("returnSession")? {
-        request = request.return_session(on);
-    }
-    match f.0.remove("data") {
-        None => {}
-        Some(Value::String(text)) => request = request.body(text),
-        Some(value) => request = request.json_body(value),
-    }
-    Ok(request)
-}
-
-/// The fields of a wire body not read yet; each reader removes what it reads.
-struct Fields(Map<String, Value>);
-
-impl Fields {
-    fn string(&mut self, name: &str) -> Result<Option<String>, String> {
-        match self.0.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(format!("\"{name}\" must be a string")),
-        }
+impl Job {
+    fn new(url: String, request: Request) -> Job {
+        let id = match &request {
+            Request::Task(r) => r.id(),
+            Request::Single(r) => r.id(),
+            Request::Proxy(r) => r.id(),
+            Request::Browser(r) => r.id(),
+            Request::Auto(r) => r.id(),
+        };
+        Job { id, url, request }
     }
 
-    fn bool(&mut self, name: &str) -> Result<Option<bool>, String> {
-        match self.0.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(b)),
-            Some(_) => Err(format!("\"{name}\" must be true or false")),
-        }
+    /// The request for `url` with the library's builders.
+    pub fn from_options(
+        api: Api,
+        engine: EngineName,
+        url: &str,
+        o: &Options,
+    ) -> Result<Job, String> {
+        let engines_only =
+            |what: &str| format!("{what} needs the tasks API (an fk_live_ key, or --api tasks)");
+        let countries_need = "--country needs --engine proxy on the engine API";
+        let request = match (api, engine) {
+            (Api::Tasks, EngineName::Auto) => return Err(NO_AUTO.to_owned()),
+            (Api::Tasks, engine) => {
+                let mut r = TaskRequest::new(url, task_type(engine));
+                for (name, value) in &o.headers {
+                    r = r.header(name, value);
+                }
+                if let Some(t) = o.timeout {
+                    r = r.timeout(t);
+                }
+                if let Some(selector) = &o.wait_for {
+                    r = r.wait_for(selector);
+                }
+                match o.countries.as_slice() {
+                    [] => {}
+                    [country] => r = r.proxy_country(country),
+                    _ => return Err("the tasks API takes one --country".to_owned()),
+                }
+                Request::Task(r)
+            }
+            (Api::Engines, _) if o.wait_for.is_some() => return Err(engines_only("--wait-for")),
+            (Api::Engines, EngineName::Proxy) => {
+                let mut inner = SingleRequest::get(url);
+                for (name, value) in &o.headers {
+                    inner = inner.header(name, value);
+                }
+                let mut r = ProxyRequest::new(inner);
+                if !o.countries.is_empty() {
+                    r = r.exit_countries(o.countries.clone());
+                }
+                if let Some(t) = o.timeout {
+                    r = r.timeout(t);
+                }
+                Request::Proxy(r)
+            }
+            (Api::Engines, _) if !o.countries.is_empty() => return Err(countries_need.to_owned()),
+            (Api::Engines, EngineName::Single) => {
+                let mut r = SingleRequest::get(url);
+                for (name, value) in &o.headers {
+                    r = r.header(name, value);
+                }
+                if let Some(t) = o.timeout {
+                    r = r.timeout(t);
+                }
+                Request::Single(r)
+            }
+            (Api::Engines, EngineName::Browser) => {
+                let mut r = BrowserRequest::new(url);
+                for (name, value) in &o.headers {
+                    r = r.header(name, value);
+                }
+                if let Some(t) = o.timeout {
+                    r = r.timeout(t);
+                }
+                Request::Browser(r)
+            }
+            (Api::Engines, EngineName::Auto) => {
+                let mut r = AutoRequest::new(url);
+                for (name, value) in &o.headers {
+                    r = r.header(name, value);
+                }
+                if let Some(t) = o.timeout {
+                    r = r.timeout(t);
+                }
+                Request::Auto(r)
+            }
+        };
+        Ok(Job::new(url.to_owned(), request))
     }
 
-    fn u64(&mut self, name: &str) -> Result<Option<u64>, String> {
-        match self.0.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => value
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| format!("\"{name}\" must be a whole number")),
-        }
+    /// The request a JSON line describes: FourA's wire body for the engine (the tasks API's
+    /// body, `{"url":…,"type":…,"options":{…}}`, for `api` tasks), read by the library's
+    /// `from_json`. An `"engine"` field picks the engine and is removed first; for the tasks
+    /// API it fills `"type"` when the body has none. `timeout` fills the body's timeout
+    /// (`timeout_ms`, or the task's `options.timeout`) when it has none.
+    pub fn from_wire(
+        api: Api,
+        engine: EngineName,
+        mut body: Map<String, Value>,
+        timeout: Option<Duration>,
+    ) -> Result<Job, String> {
+        let engine = match body.remove("engine") {
+            None => engine,
+            Some(Value::String(name)) => EngineName::parse(&name).ok_or_else(|| {
+                format!("\"engine\" must be single, proxy, browser or auto, not \"{name}\"")
+            })?,
+            Some(_) => return Err("\"engine\" must be a string".to_owned()),
+        };
+        let millis = timeout.map(|t| Value::from(u64::try_from(t.as_millis()).unwrap_or(u64::MAX)));
+        let url = |body: &Map<String, Value>, inner: Option<&str>| {
+            let holder = match inner {
+                Some(name) => body.get(name).and_then(Value::as_object),
+                None => Some(body),
+            };
+            holder
+                .and_then(|h| h.get("url"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let (url, request) = match (api, engine) {
+            (Api::Tasks, EngineName::Auto) => return Err(NO_AUTO.to_owned()),
+            (Api::Tasks, engine) => {
+                body.entry("type")
+                    .or_insert_with(|| Value::from(task_type(engine).as_str()));
+                if let Some(ms) = millis {
+                    let options = body.entry("options").or_insert_with(|| json!({}));
+                    if let Some(options) = options.as_object_mut() {
+                        options.entry("timeout").or_insert(ms);
+                    }
+                }
+                let body = Value::Object(body);
+                let request = TaskRequest::from_json(&body).map(Request::Task);
+                (url(body.as_object().expect("an object"), None), request)
+            }
+            (Api::Engines, engine) => {
+                if let Some(ms) = millis {
+                    body.entry("timeout_ms").or_insert(ms);
+                }
+                let inner = (engine == EngineName::Proxy).then_some("request");
+                let url = url(&body, inner);
+                let body = Value::Object(body);
+                let request = match engine {
+                    EngineName::Single => SingleRequest::from_json(&body).map(Request::Single),
+                    EngineName::Proxy => ProxyRequest::from_json(&body).map(Request::Proxy),
+                    EngineName::Browser => BrowserRequest::from_json(&body).map(Request::Browser),
+                    EngineName::Auto => AutoRequest::from_json(&body).map(Request::Auto),
+                };
+                (url, request)
+            }
+        };
+        let request = request.map_err(|e| e.to_string())?;
+        Ok(Job::new(url, request))
     }
 
-    fn millis(&mut self, name: &str) -> Result<Option<Duration>, String> {
-        Ok(self.u64(name)?.map(Duration::from_millis))
-    }
-
-    fn strings(&mut self, name: &str) -> Result<Option<Vec<String>>, String> {
-        match self.0.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .map(|item| match item {
-                    Value::String(s) => Ok(s),
-                    _ => Err(format!("\"{name}\" must be a list of strings")),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            Some(_) => Err(format!("\"{name}\" must be a list of strings")),
-        }
-    }
-
-    /// Headers as `[name, value]` pairs or as an object of strings.
-    fn headers(&mut self, name: &str) -> Result<Vec<(String, String)>, String> {
-        let bad = || format!("\"{name}\" must be [name, value] pairs or an object of strings");
-        match self.0.remove(name) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(pairs)) => pairs
-                .into_iter()
-                .map(|pair| match pair {
-                    Value::Array(mut nv) if nv.len() == 2 => match (nv.remove(0), nv.remove(0)) {
-                        (Value::String(n), Value::String(v)) => Ok((n, v)),
-                        _ => Err(bad()),
-                    },
-                    _ => Err(bad()),
-                })
-                .collect(),
-            Some(Value::Object(map)) => map
-                .into_iter()
-                .map(|(n, v)| match v {
-                    Value::String(v) => Ok((n, v)),
-                    _ => Err(bad()),
-                })
-                .collect(),
-            Some(_) => Err(bad()),
-        }
-    }
-
-    /// Refuses any field left over: an unknown field is a typo, not something to drop.
-    fn finish(self) -> Result<(), String> {
-        match self.0.keys().next() {
-            None => Ok(()),
-            Some(name) => Err(format!("unknown field \"{name}\" for this engine")),
+    /// The request as it would go on the wire, sending nothing.
+    pub fn preview(&self, client: &Client) -> Result<Preview, Error> {
+        match &self.request {
+            Request::Task(r) => client.preview(r),
+            Request::Single(r) => client.preview(r),
+            Request::Proxy(r) => client.preview(r),
+            Request::Browser(r) => client.preview(r),
+            Request::Auto(r) => client.preview(r),
         }
     }
 }
@@ -348,6 +249,10 @@ impl BatchItem for Job {
 
     fn meta(output: &(Reply, Duration)) -> &Meta {
         output.0.meta()
+    }
+
+    fn request_id(&self) -> Option<RequestId> {
+        Some(self.id)
     }
 }
 
@@ -471,7 +376,8 @@ fn engine_json(
     out
 }
 
-fn merge(out: &mut Value, extra: &Map<String, Value>) {
+/// Adds `extra`'s fields to the object `out` where it has none of that name.
+pub fn merge(out: &mut Value, extra: &Map<String, Value>) {
     if let Value::Object(map) = out {
         for (k, v) in extra {
             map.entry(k.clone()).or_insert_with(|| v.clone());

@@ -176,10 +176,11 @@ fn text_batch_answers_every_line_and_stdout_carries_no_progress() {
             (5, "https://a.example/3".into())
         ]
     );
+    let err = stderr(&out);
+    assert!(err.contains(": 3 ok, 0 failed"), "{err}");
     assert!(
-        stderr(&out).contains("3 done, 0 failed"),
-        "{}",
-        stderr(&out)
+        err.contains("/3 done"),
+        "the progress line shows the total: {err}"
     );
 }
 
@@ -193,7 +194,7 @@ fn jsonl_batch_reports_invalid_and_non_utf8_lines_by_number() {
     bytes.extend_from_slice(b"{\"url\": oops\n");
     bytes.extend_from_slice(b"https://a.example/\xff\xfe\n");
     bytes.extend_from_slice(
-        b"{\"url\":\"https://a.example/4\",\"engine\":\"proxy\",\"exitCountries\":[\"DE\"]}\n",
+        b"{\"request\":{\"url\":\"https://a.example/4\"},\"engine\":\"proxy\",\"exitCountries\":[\"DE\"]}\n",
     );
     std::fs::write(&input, bytes).unwrap();
     let out = run(foura(&server, MockServer::ENGINE_KEY)
@@ -544,4 +545,195 @@ fn the_emulator_prints_export_lines_for_eval() {
         MockServer::ENGINE_KEY
     )));
     let _ = std::io::stdout().flush();
+}
+
+/// What the emulator recorded of a request: what a dry run must reproduce.
+fn wire(
+    r: &foura::mock::ReceivedRequest,
+) -> (String, String, Option<String>, Option<String>, Vec<u8>) {
+    (
+        r.method.clone(),
+        r.path.clone(),
+        r.header("authorization")
+            .or(r.header("x-api-key"))
+            .map(str::to_owned),
+        r.header("content-type").map(str::to_owned),
+        r.body.clone(),
+    )
+}
+
+#[test]
+fn dry_run_sends_nothing_and_its_curl_sends_the_same_request() {
+    let server = MockServer::start();
+    for (key, args) in [
+        (
+            MockServer::TEST_KEY,
+            vec![
+                "fetch",
+                "https://example.com/it's?q=[1]",
+                "--header",
+                "Accept: text/html",
+                "--engine",
+                "browser",
+                "--wait-for",
+                "#main",
+                "--timeout",
+                "20",
+            ],
+        ),
+        (
+            MockServer::ENGINE_KEY,
+            vec![
+                "fetch",
+                "https://example.com/b",
+                "--engine",
+                "proxy",
+                "--country",
+                "DE",
+            ],
+        ),
+    ] {
+        server.clear_requests();
+        let mut dry = args.clone();
+        dry.push("--dry-run");
+        let out = run(foura(&server, key).args(&dry));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_eq!(server.request_count(), 0, "a dry run sends nothing");
+        let curl = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(curl.lines().count(), 1, "{curl}");
+        assert!(curl.starts_with("curl "), "{curl}");
+        assert!(!curl.contains(key), "the key is not in the command");
+
+        let ran = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "{} --silent --show-error --output /dev/null",
+                curl.trim_end()
+            ))
+            .env("FOURA_API_KEY", key)
+            .output()
+            .unwrap();
+        assert!(
+            ran.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        let by_curl = wire(&server.last_request().unwrap());
+
+        server.clear_requests();
+        let out = run(foura(&server, key).args(&args));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let by_foura = wire(&server.last_request().unwrap());
+        assert_eq!(by_curl, by_foura, "{args:?}");
+    }
+}
+
+#[test]
+fn batch_dry_run_prints_one_curl_per_request_and_sends_nothing() {
+    let server = MockServer::start();
+    let dir = scratch("batch-dry-run");
+    let input = dir.join("urls.txt");
+    std::fs::write(
+        &input,
+        "https://a.example/1\n# skipped\nnot a url\nhttps://a.example/2\n",
+    )
+    .unwrap();
+    let out = run(foura(&server, MockServer::TEST_KEY)
+        .arg("batch")
+        .arg(&input)
+        .arg("--dry-run"));
+    assert_eq!(
+        code(&out),
+        1,
+        "the invalid line fails the run: {}",
+        stderr(&out)
+    );
+    assert_eq!(server.request_count(), 0);
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("curl ") && l.contains("/api/v1/tasks"))
+    );
+    assert!(stderr(&out).contains("line 3: "), "{}", stderr(&out));
+}
+
+#[test]
+fn inspect_prints_what_foura_sees_as_one_json_object() {
+    let server = MockServer::start();
+    let out = run(foura(&server, MockServer::TEST_KEY).arg("inspect"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(seen["clientIp"], "127.0.0.1");
+    assert_eq!(seen["proxyDetection"]["isProxy"], false);
+    let sent = server.last_request().unwrap();
+    assert_eq!(sent.path, "/inspect");
+    assert!(sent.header("authorization").is_none() && sent.header("x-api-key").is_none());
+}
+
+#[test]
+fn both_key_variables_set_is_refused_with_exit_3() {
+    let server = MockServer::start();
+    let dir = scratch("both-keys");
+    let key_file = dir.join("key");
+    std::fs::write(&key_file, MockServer::TEST_KEY).unwrap();
+    let out = run(foura(&server, MockServer::TEST_KEY)
+        .env("FOURA_API_KEY_FILE", &key_file)
+        .arg("tasks"));
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).contains("both FOURA_API_KEY and FOURA_API_KEY_FILE"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
+fn a_failed_fetch_is_exit_1_and_one_readable_line() {
+    let server = MockServer::start();
+    server.push_faults(10, Fault::status(404, "no such page"));
+    let out = run(foura(&server, MockServer::TEST_KEY).args(["fetch", "https://e.com/"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("foura: ") && !err.contains("Error {"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_emulator_listens_on_the_port_asked_for() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_foura"))
+        .args(["emulator", "--port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert_eq!(
+        first,
+        format!("export FOURA_API_BASE=http://127.0.0.1:{port}\n")
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_foura"))
+        .args(["fetch", "https://example.com/x"])
+        .env("FOURA_API_BASE", format!("http://127.0.0.1:{port}"))
+        .env("FOURA_API_KEY", MockServer::TEST_KEY)
+        .env_remove("FOURA_API_KEY_FILE")
+        .output()
+        .unwrap();
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("https://example.com/x"));
 }

@@ -163,8 +163,26 @@ pub struct BatchResults<T> {
     /// `results[i]` is input `i`'s result. Inputs the batch did not start (see
     /// [`Summary::not_started_from`]) have no entry.
     pub results: Vec<Result<T, Error>>,
+    /// `ids[i]` is input `i`'s [`RequestId`](crate::RequestId) ([`BatchItem::request_id`]):
+    /// `Some` for every request type of this crate, `None` for an item of your own without
+    /// one. As long as `results`.
+    pub ids: Vec<Option<crate::RequestId>>,
     /// How the batch went.
     pub summary: Summary,
+}
+
+/// One finished input of a batch, as [`Batch::for_each_outcome`] hands it over.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Outcome<T> {
+    /// The input's index: 0-based, in input order.
+    pub index: usize,
+    /// The request's stable id ([`BatchItem::request_id`]): the same request gives the same
+    /// id on any machine, so it matches a result to its input across runs (resume, shards).
+    /// `None` for an item of your own that has none.
+    pub id: Option<crate::RequestId>,
+    /// What the call returned.
+    pub result: Result<T, Error>,
 }
 
 /// A batch of requests, built by [`Client::batch`]. Nothing is sent until
@@ -303,16 +321,21 @@ where
 
     /// Runs the batch and returns every started input's result, in input order.
     pub fn run(self) -> BatchResults<<I::Item as BatchItem>::Output> {
-        let mut slots: Vec<Option<Result<<I::Item as BatchItem>::Output, Error>>> = Vec::new();
-        let summary = self.execute(|index, result| {
-            if slots.len() <= index {
-                slots.resize_with(index + 1, || None);
+        type Slot<T> = Option<(Option<crate::RequestId>, Result<T, Error>)>;
+        let mut slots: Vec<Slot<<I::Item as BatchItem>::Output>> = Vec::new();
+        let summary = self.execute(|outcome| {
+            if slots.len() <= outcome.index {
+                slots.resize_with(outcome.index + 1, || None);
             }
-            slots[index] = Some(result);
+            slots[outcome.index] = Some((outcome.id, outcome.result));
         });
         // Inputs start in order and every started one finishes, so the slots are a full prefix.
-        let results = slots.into_iter().map_while(|slot| slot).collect();
-        BatchResults { results, summary }
+        let (ids, results) = slots.into_iter().map_while(|slot| slot).unzip();
+        BatchResults {
+            results,
+            ids,
+            summary,
+        }
     }
 
     /// Runs the batch, handing each result to `f` on the calling thread as it completes
@@ -320,14 +343,41 @@ where
     /// result to its input). Nothing is collected.
     pub fn for_each(
         self,
-        f: impl FnMut(usize, Result<<I::Item as BatchItem>::Output, Error>),
+        mut f: impl FnMut(usize, Result<<I::Item as BatchItem>::Output, Error>),
+    ) -> Summary {
+        self.execute(|outcome| f(outcome.index, outcome.result))
+    }
+
+    /// Runs the batch, handing each finished input to `f` on the calling thread as it
+    /// completes (completion order), as an [`Outcome`]: its input index, its request id and
+    /// its result. The id is what a utility writes beside a result to resume a run or
+    /// split it across machines; nothing is collected.
+    ///
+    /// ```
+    /// use foura::mock::MockServer;
+    /// use foura::{SingleRequest, TaskRequest, TaskType};
+    ///
+    /// let server = MockServer::start();
+    /// let client = server.client();
+    /// let requests = vec![TaskRequest::new("https://example.com/a", TaskType::Single)];
+    /// let id = requests[0].id();
+    /// let summary = client.batch(&requests).for_each_outcome(|outcome| {
+    ///     assert_eq!(outcome.index, 0);
+    ///     assert_eq!(outcome.id, Some(id));
+    ///     assert!(outcome.result.is_ok());
+    /// });
+    /// assert_eq!(summary.done, 1);
+    /// ```
+    pub fn for_each_outcome(
+        self,
+        f: impl FnMut(Outcome<<I::Item as BatchItem>::Output>),
     ) -> Summary {
         self.execute(f)
     }
 
     fn execute(
         mut self,
-        mut deliver: impl FnMut(usize, Result<<I::Item as BatchItem>::Output, Error>),
+        mut deliver: impl FnMut(Outcome<<I::Item as BatchItem>::Output>),
     ) -> Summary {
         let began = Instant::now();
         let total = match self.inputs.size_hint() {
@@ -401,8 +451,9 @@ where
                     }
                     if workers.is_empty() {
                         let started = Instant::now();
+                        let id = item.request_id();
                         let (outcome, used) = send_one(client, &item);
-                        ready.push_back((next_index, outcome, used, started.elapsed()));
+                        ready.push_back((next_index, id, outcome, used, started.elapsed()));
                     } else if work_tx.send((next_index, item)).is_err() {
                         break;
                     }
@@ -431,7 +482,7 @@ where
                     Some(finished) => Ok(finished),
                     None => done_rx.recv_timeout(nap),
                 };
-                let (index, outcome, used, took) = match finished {
+                let (index, id, outcome, used, took) = match finished {
                     Ok(finished) => finished,
                     Err(mpsc::RecvTimeoutError::Timeout) => continue,
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -487,7 +538,7 @@ where
                 {
                     summary.stopped.get_or_insert(StopReason::CreditBudget);
                 }
-                deliver(index, result);
+                deliver(Outcome { index, id, result });
                 if let Some(progress) = self.progress.as_mut() {
                     progress(&Progress {
                         done: summary.done,
@@ -538,9 +589,15 @@ fn watched(client: &Client, throttle: &Arc<Mutex<Throttle>>) -> Client {
     client.watched_by(watcher)
 }
 
-/// What a worker sends back per input: its index, its result (or the panic it raised), the
-/// credits it used and how long it took.
-type Finished<T> = (usize, std::thread::Result<Result<T, Error>>, f64, Duration);
+/// What a worker sends back per input: its index, its request id, its result (or the panic
+/// it raised), the credits it used and how long it took.
+type Finished<T> = (
+    usize,
+    Option<crate::RequestId>,
+    std::thread::Result<Result<T, Error>>,
+    f64,
+    Duration,
+);
 
 /// A worker: sends the inputs it is handed until the batch closes the work channel.
 fn work<T: BatchItem>(
@@ -552,9 +609,10 @@ fn work<T: BatchItem>(
         let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
         let Ok((index, item)) = job else { return };
         let started = Instant::now();
+        let id = item.request_id();
         let (outcome, used) = send_one(client, &item);
         if done
-            .send((index, outcome, used, started.elapsed()))
+            .send((index, id, outcome, used, started.elapsed()))
             .is_err()
         {
             return;

@@ -80,6 +80,39 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The variant's name, e.g. `"RateLimited"` for [`ErrorKind::RateLimited`]: a stable
+    /// spelling for machine-readable output (a log field, a JSON line a script matches on).
+    /// A name never changes once released; a new kind brings a new name.
+    ///
+    /// ```
+    /// use foura::ErrorKind;
+    ///
+    /// assert_eq!(ErrorKind::RateLimited.as_str(), "RateLimited");
+    /// assert_eq!(ErrorKind::EngineFailed.as_str(), "EngineFailed");
+    /// ```
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ErrorKind::InvalidKey => "InvalidKey",
+            ErrorKind::InvalidRequest => "InvalidRequest",
+            ErrorKind::InvalidConfig => "InvalidConfig",
+            ErrorKind::Unauthorized => "Unauthorized",
+            ErrorKind::Forbidden => "Forbidden",
+            ErrorKind::NotFound => "NotFound",
+            ErrorKind::RateLimited => "RateLimited",
+            ErrorKind::ServerError => "ServerError",
+            ErrorKind::Api => "Api",
+            ErrorKind::UnexpectedRedirect => "UnexpectedRedirect",
+            ErrorKind::Timeout => "Timeout",
+            ErrorKind::Connection => "Connection",
+            ErrorKind::Decode => "Decode",
+            ErrorKind::BodyTooLarge => "BodyTooLarge",
+            ErrorKind::EngineFailed => "EngineFailed",
+            ErrorKind::PlanLimit => "PlanLimit",
+            ErrorKind::AtCapacity => "AtCapacity",
+            ErrorKind::ServiceDisabled => "ServiceDisabled",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             ErrorKind::InvalidKey => "invalid API key",
@@ -119,4 +152,87 @@ pub(crate) enum Service {
     Engine,
     /// Keyless endpoints: the profile catalogue, the status API and `/inspect`.
     Public,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    /// Every kind, in declaration order. The match below fails to compile when a kind is
+    /// added and not listed here.
+    const ALL: [ErrorKind; 18] = [
+        ErrorKind::InvalidKey,
+        ErrorKind::InvalidRequest,
+        ErrorKind::InvalidConfig,
+        ErrorKind::Unauthorized,
+        ErrorKind::Forbidden,
+        ErrorKind::NotFound,
+        ErrorKind::RateLimited,
+        ErrorKind::ServerError,
+        ErrorKind::Api,
+        ErrorKind::UnexpectedRedirect,
+        ErrorKind::Timeout,
+        ErrorKind::Connection,
+        ErrorKind::Decode,
+        ErrorKind::BodyTooLarge,
+        ErrorKind::EngineFailed,
+        ErrorKind::PlanLimit,
+        ErrorKind::AtCapacity,
+        ErrorKind::ServiceDisabled,
+    ];
+
+    fn listed(kind: ErrorKind) -> bool {
+        match kind {
+            ErrorKind::InvalidKey
+            | ErrorKind::InvalidRequest
+            | ErrorKind::InvalidConfig
+            | ErrorKind::Unauthorized
+            | ErrorKind::Forbidden
+            | ErrorKind::NotFound
+            | ErrorKind::RateLimited
+            | ErrorKind::ServerError
+            | ErrorKind::Api
+            | ErrorKind::UnexpectedRedirect
+            | ErrorKind::Timeout
+            | ErrorKind::Connection
+            | ErrorKind::Decode
+            | ErrorKind::BodyTooLarge
+            | ErrorKind::EngineFailed
+            | ErrorKind::PlanLimit
+            | ErrorKind::AtCapacity
+            | ErrorKind::ServiceDisabled => ALL.contains(&kind),
+        }
+    }
+
+    #[test]
+    fn every_kind_is_named_after_its_variant() {
+        let names: Vec<&str> = ALL.iter().map(ErrorKind::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "InvalidKey",
+                "InvalidRequest",
+                "InvalidConfig",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "RateLimited",
+                "ServerError",
+                "Api",
+                "UnexpectedRedirect",
+                "Timeout",
+                "Connection",
+                "Decode",
+                "BodyTooLarge",
+                "EngineFailed",
+                "PlanLimit",
+                "AtCapacity",
+                "ServiceDisabled",
+            ]
+        );
+        for kind in ALL {
+            assert!(listed(kind));
+            assert_eq!(kind.as_str(), format!("{kind:?}"));
+        }
+    }
 }

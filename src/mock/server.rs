@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -90,23 +90,44 @@ impl MockServer {
     ///
     /// The I/O error from binding `127.0.0.1:0` or spawning the accept thread.
     pub fn try_start() -> io::Result<MockServer> {
-        MockServer::try_start_on(("127.0.0.1", 0))
+        MockServer::try_start_on("127.0.0.1:0")
     }
 
-    /// Starts an emulator on the given loopback address (port `0` picks a free one), for a
-    /// port other programs can be pointed at: `MockServer::try_start_on(("127.0.0.1", 8787))`.
+    /// Starts an emulator on `addr` — a fixed port such as `"127.0.0.1:8080"`, or port `0` for
+    /// a free one — or says why it could not. The emulator listens on loopback only
+    /// (`127.0.0.0/8` or `::1`): it accepts any of its keys, so it must not be reachable from
+    /// another machine.
+    ///
+    /// ```
+    /// use foura::mock::MockServer;
+    ///
+    /// let server = MockServer::try_start_on("127.0.0.1:0")?;
+    /// assert!(server.addr().ip().is_loopback());
+    /// let refused = MockServer::try_start_on("0.0.0.0:0").unwrap_err();
+    /// assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
     /// [`io::ErrorKind::InvalidInput`] when `addr` resolves to no address or to one that is
-    /// not loopback (the emulator accepts every test key, so it never listens beyond the
-    /// machine); otherwise the I/O error from binding or spawning the accept thread.
-    pub fn try_start_on(addr: impl std::net::ToSocketAddrs) -> io::Result<MockServer> {
+    /// not loopback; otherwise the I/O error from binding it (the port is taken, say) or
+    /// from spawning the accept thread.
+    pub fn try_start_on(addr: impl ToSocketAddrs) -> io::Result<MockServer> {
         let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
-        if addrs.is_empty() || addrs.iter().any(|a| !a.ip().is_loopback()) {
+        if addrs.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "the FourA emulator listens only on loopback addresses (127.0.0.0/8, ::1)",
+                "the address resolves to nothing",
+            ));
+        }
+        if let Some(outside) = addrs.iter().find(|a| !a.ip().is_loopback()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{} is not a loopback address: the emulator listens on loopback only",
+                    outside.ip()
+                ),
             ));
         }
         let listener = TcpListener::bind(&addrs[..])?;

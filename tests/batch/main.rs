@@ -16,6 +16,7 @@ use serde_json::json;
 mod support;
 
 mod limits;
+mod outcome;
 mod summary;
 
 use support::{builder_for, server_with, tasks_builder};

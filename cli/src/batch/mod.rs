@@ -1,0 +1,359 @@
+//! `foura batch`: inputs read lazily, sent with the library's batch, answered as JSON lines
+//! as they complete; resume, shards, dry runs, progress, the summary and Ctrl-C.
+
+mod input;
+mod progress;
+mod resume;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use foura::{CancelToken, Client, Error, Outcome, StopReason};
+use serde_json::{Value, json};
+
+use crate::args::{BatchArgs, Global};
+use crate::commands;
+use crate::exit::{self, Failure};
+use crate::request::Reply;
+use input::Inputs;
+use progress::{Extra, Position, ProgressLine};
+use resume::{Answered, InputKey};
+
+/// Pages larger than this go to `--content-dir` instead of inline.
+const INLINE_LIMIT: usize = 64 * 1024;
+
+pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
+    if let Some(b) = args.budget {
+        if !(b.is_finite() && b > 0.0) {
+            return Err(Failure::usage(format!(
+                "--budget {b}: give a positive number of credits"
+            )));
+        }
+    }
+    let timeout = commands::timeout(args.timeout)?;
+    let concurrency = usize::from(args.concurrency);
+    let session = commands::session(global, concurrency)?;
+    let reader = input::open(&args.input)?;
+
+    let answered = match (&args.output, args.resume) {
+        (Some(path), true) => resume::scan(path, args.retry_failed)?,
+        _ => Answered::default(),
+    };
+    for (line, url) in &answered.never_resent {
+        eprintln!(
+            "foura: not re-sending line {line} ({url}): the task may have been created; check `foura tasks`"
+        );
+    }
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(open_output(path, args.resume && !args.dry_run)?),
+        None => Box::new(io::stdout()),
+    };
+    if let Some(dir) = &args.content_dir {
+        std::fs::create_dir_all(dir).map_err(|e| Failure::io("create", dir, &e))?;
+    }
+    let state = Rc::new(RefCell::new(State {
+        out,
+        dry_run: args.dry_run,
+        write_error: None,
+        read_error: None,
+        pending: HashMap::new(),
+        answered,
+        invalid: 0,
+        skipped_resume: 0,
+        other_shards: 0,
+        last_line: 0,
+        content_dir: args.content_dir.clone(),
+    }));
+    let inputs = Inputs::new(
+        reader,
+        input::is_jsonl_name(&args.input),
+        session.api,
+        args.engine,
+        timeout,
+        args.shard,
+        Rc::clone(&state),
+    );
+    if args.dry_run {
+        return dry_run(&session.client, inputs, &state);
+    }
+
+    let cancel = CancelToken::new();
+    let interrupted = Arc::new(AtomicBool::new(false));
+    install_interrupt(&cancel, &interrupted);
+    let total = input::count(&args.input);
+    let mut progress = ProgressLine::new(args.progress, Instant::now());
+    let mut batch = session
+        .client
+        .batch(inputs)
+        .concurrency(concurrency)
+        .cancel_token(cancel)
+        .on_progress(|p| {
+            let at = state.borrow().position(p.done, total);
+            progress.draw(p, at);
+        });
+    if let Some(rpm) = args.rpm {
+        batch = batch.requests_per_minute(rpm);
+    }
+    if let Some(budget) = args.budget {
+        batch = batch.credit_budget(budget);
+    }
+    let summary = batch.for_each_outcome(|outcome| state.borrow_mut().answer(outcome));
+    progress.clear();
+
+    let state = state.borrow();
+    progress::print_summary(
+        &summary,
+        &Extra {
+            invalid: state.invalid,
+            skipped_resume: state.skipped_resume,
+            other_shards: state.other_shards,
+        },
+    );
+    let interrupted = interrupted.load(Ordering::SeqCst);
+    let stopped = if interrupted {
+        Some(StopReason::Cancelled)
+    } else {
+        summary.stopped
+    };
+    if let Some(reason) = stopped {
+        let why = match reason {
+            _ if interrupted => "Ctrl-C".to_owned(),
+            StopReason::KeyRefused => "a refused key (fix the key first)".to_owned(),
+            other => other.to_string(),
+        };
+        let how = match &args.output {
+            Some(out) => format!(
+                "; to send the rest: foura batch {} -o {} --resume",
+                args.input,
+                out.display()
+            ),
+            None => "; run with -o FILE to be able to resume".to_owned(),
+        };
+        eprintln!(
+            "foura: stopped by {why} after input line {}{how}",
+            state.last_line
+        );
+    }
+    if let Some(e) = state.write_error.as_ref() {
+        return Err(Failure::new(
+            exit::FAILED,
+            format!("cannot write the output: {}", exit::io_reason(e)),
+        ));
+    }
+    if let Some(message) = &state.read_error {
+        return Err(Failure::new(exit::FAILED, message.clone()));
+    }
+    Ok(match stopped {
+        _ if interrupted => exit::INTERRUPTED,
+        Some(StopReason::KeyRefused) => exit::KEY,
+        Some(StopReason::CreditBudget | StopReason::PlanLimit) => exit::LIMIT,
+        _ if summary.failed + state.invalid > 0 => exit::FAILED,
+        _ => exit::OK,
+    })
+}
+
+/// `--dry-run`: one `curl` command per request on stdout, nothing sent. Lines that are not
+/// requests are reported on stderr.
+fn dry_run(client: &Client, inputs: Inputs, state: &Rc<RefCell<State>>) -> Result<u8, Failure> {
+    for (index, job) in inputs.enumerate() {
+        let mut state = state.borrow_mut();
+        let (line, _) = state.pending.remove(&index).unwrap_or_default();
+        let mut curl = match job.preview(client) {
+            Ok(preview) => preview.to_curl(),
+            Err(e) => {
+                state.invalid += 1;
+                eprintln!("foura: line {line}: {e}");
+                continue;
+            }
+        };
+        curl.push('\n');
+        if let Err(e) = state.out.write_all(curl.as_bytes()) {
+            state.write_error = Some(e);
+            break;
+        }
+    }
+    let mut state = state.borrow_mut();
+    if let Some(e) = state.write_error.take().or_else(|| state.out.flush().err()) {
+        return Err(Failure::new(
+            exit::FAILED,
+            format!("cannot write the output: {}", exit::io_reason(&e)),
+        ));
+    }
+    if let Some(message) = state.read_error.take() {
+        return Err(Failure::new(exit::FAILED, message));
+    }
+    Ok(if state.invalid > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    })
+}
+
+/// First Ctrl-C: start nothing new, finish what is in flight. Second: leave at once.
+fn install_interrupt(cancel: &CancelToken, interrupted: &Arc<AtomicBool>) {
+    let (cancel, interrupted) = (cancel.clone(), Arc::clone(interrupted));
+    let presses = AtomicUsize::new(0);
+    let _ = ctrlc::set_handler(move || {
+        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
+            interrupted.store(true, Ordering::SeqCst);
+            cancel.cancel();
+            eprintln!(
+                "\nfoura: stopping: finishing the requests in flight (Ctrl-C again quits now)"
+            );
+        } else {
+            std::process::exit(i32::from(exit::INTERRUPTED));
+        }
+    });
+}
+
+fn open_output(path: &Path, append: bool) -> Result<File, Failure> {
+    let mut options = OpenOptions::new();
+    if append {
+        options.append(true).create(true);
+    } else {
+        options.write(true).create(true).truncate(true);
+    }
+    options
+        .open(path)
+        .map_err(|e| Failure::io("write", path, &e))
+}
+
+/// What the input reader and the result handler share (both on the calling thread).
+pub struct State {
+    out: Box<dyn Write>,
+    dry_run: bool,
+    write_error: Option<io::Error>,
+    read_error: Option<String>,
+    /// Started inputs by batch index: line and URL.
+    pending: HashMap<usize, (u64, String)>,
+    answered: Answered,
+    invalid: usize,
+    skipped_resume: usize,
+    other_shards: usize,
+    last_line: u64,
+    content_dir: Option<PathBuf>,
+}
+
+impl State {
+    fn position(&self, done: usize, total: Option<usize>) -> Position {
+        Position {
+            handled: done + self.invalid + self.skipped_resume + self.other_shards,
+            total,
+        }
+    }
+
+    /// Writes one record as one line with one write, so an interrupted run leaves whole lines.
+    fn write(&mut self, record: &Value) {
+        if self.write_error.is_some() {
+            return;
+        }
+        let mut line = serde_json::to_vec(record).expect("a JSON value encodes");
+        line.push(b'\n');
+        if let Err(e) = self.out.write_all(&line).and_then(|()| self.out.flush()) {
+            self.write_error = Some(e);
+        }
+    }
+
+    /// Writes a finished input's answer.
+    fn answer(&mut self, outcome: Outcome<(Reply, Duration)>) {
+        let Some((line, url)) = self.pending.remove(&outcome.index) else {
+            return;
+        };
+        let id = outcome.id.map(|id| id.to_string());
+        let record = match outcome.result {
+            Ok((reply, elapsed)) => self.success(line, &url, id, &reply, elapsed),
+            Err(e) => failure(line, &url, json!(id), &e),
+        };
+        self.write(&record);
+    }
+
+    fn success(
+        &mut self,
+        line: u64,
+        url: &str,
+        id: Option<String>,
+        reply: &Reply,
+        elapsed: Duration,
+    ) -> Value {
+        let meta = reply.meta();
+        let mut record = json!({
+            "line": line, "url": url, "id": id, "ok": true,
+            "status": reply.status(), "credits": meta.credits,
+            "request_id": meta.request_id, "attempts": meta.attempts,
+            "elapsed_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        });
+        let page = reply.page();
+        match (&self.content_dir, &id) {
+            (Some(dir), Some(id)) if page.len() > INLINE_LIMIT => {
+                let path = dir.join(format!("{id}.page"));
+                if let Err(e) = std::fs::write(&path, &page) {
+                    let message =
+                        format!("cannot write {}: {}", path.display(), exit::io_reason(&e));
+                    return local_failure(line, url, "id", json!(id), "Io", &message);
+                }
+                record["content_file"] = json!(path.display().to_string());
+            }
+            _ => record["content"] = json!(String::from_utf8_lossy(&page)),
+        }
+        record
+    }
+
+    /// Answers an input line that never became a request (unreadable or invalid): in the
+    /// output, or on stderr for a dry run.
+    fn invalid(&mut self, line: u64, url: &str, key: InputKey, kind: &str, message: &str) {
+        self.invalid += 1;
+        if self.dry_run {
+            eprintln!("foura: {message}");
+            return;
+        }
+        let hash = match key {
+            InputKey::Line(hash) => format!("{hash:016x}"),
+            InputKey::Request(id) => id.to_string(),
+        };
+        let record = local_failure(line, url, "input_id", json!(hash), kind, message);
+        self.write(&record);
+    }
+}
+
+/// The record of a request FourA (or the transport) failed.
+fn failure(line: u64, url: &str, id: Value, e: &Error) -> Value {
+    json!({
+        "line": line, "url": url, "id": id, "ok": false,
+        "error": {
+            "kind": e.kind().as_str(),
+            "message": e.to_string(),
+            "status": e.status(),
+            "retry_after_s": e.retry_after().map(|w| w.as_secs_f64()),
+            "maybe_created": e.maybe_created(),
+        }
+    })
+}
+
+/// The record of a failure of the command line's own (no request was sent, or the page
+/// could not be stored); `id_field` is `id` or, for an input that is not a request,
+/// `input_id`.
+fn local_failure(
+    line: u64,
+    url: &str,
+    id_field: &str,
+    id: Value,
+    kind: &str,
+    message: &str,
+) -> Value {
+    let mut record = json!({
+        "line": line, "url": url, "id": null, "ok": false,
+        "error": {
+            "kind": kind, "message": message, "status": null,
+            "retry_after_s": null, "maybe_created": false,
+        }
+    });
+    record[id_field] = id;
+    record
+}
