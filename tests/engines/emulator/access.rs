@@ -2,6 +2,31 @@
 
 use super::*;
 
+/// FourA's 401 for a call without a usable `X-API-Key`.
+fn assert_missing_key(reply: &Reply, context: &str) {
+    assert_eq!(reply.status, 401, "{context}");
+    assert_eq!(
+        reply.json(),
+        json!({"error": "Missing API key. Include X-API-Key header."}),
+        "{context}"
+    );
+}
+
+/// FourA's 401 for a key it does not accept.
+fn assert_invalid_key(reply: &Reply, context: &str) {
+    assert_eq!(reply.status, 401, "{context}");
+    assert_eq!(
+        reply.json(),
+        json!({"error": "Invalid API key"}),
+        "{context}"
+    );
+}
+
+/// Posts the smallest single-engine body with `X-API-Key: key`.
+fn single_with_key(server: &MockServer, key: &str) -> Reply {
+    post_with_key(server, SINGLE, key, &minimal(SINGLE, "https://example.com"))
+}
+
 #[test]
 fn a_call_without_x_api_key_is_401_missing() {
     let server = MockServer::start();
@@ -13,11 +38,7 @@ fn a_call_without_x_api_key_is_401_missing() {
             &[("Content-Type", "application/json")],
             minimal(path, "https://example.com").to_string().as_bytes(),
         );
-        assert_eq!(reply.status, 401, "{path}");
-        assert_eq!(
-            reply.json(),
-            json!({"error": "Missing API key. Include X-API-Key header."})
-        );
+        assert_missing_key(&reply, path);
         assert_eq!(reply.header("content-type"), Some("application/json"));
         assert!(reply.header("x-foura-request-id").is_some());
         assert!(reply.credits().is_none());
@@ -41,23 +62,14 @@ fn a_bearer_header_does_not_authenticate_the_engines() {
                 .to_string()
                 .as_bytes(),
         );
-        assert_eq!(reply.status, 401);
-        assert_eq!(
-            reply.json()["error"],
-            "Missing API key. Include X-API-Key header."
-        );
+        assert_missing_key(&reply, key);
     }
 }
 
 #[test]
 fn an_empty_x_api_key_counts_as_missing() {
     let server = MockServer::start();
-    let reply = post_with_key(&server, SINGLE, "", &minimal(SINGLE, "https://example.com"));
-    assert_eq!(reply.status, 401);
-    assert_eq!(
-        reply.json()["error"],
-        "Missing API key. Include X-API-Key header."
-    );
+    assert_missing_key(&single_with_key(&server, ""), "empty");
 }
 
 #[test]
@@ -70,8 +82,7 @@ fn an_unknown_key_is_401_invalid() {
             "pk_live_invalid_xxx_zzz",
             &minimal(path, "https://example.com"),
         );
-        assert_eq!(reply.status, 401, "{path}");
-        assert_eq!(reply.json(), json!({"error": "Invalid API key"}));
+        assert_invalid_key(&reply, path);
     }
 }
 
@@ -86,33 +97,19 @@ fn whitespace_inside_the_key_value_is_401_invalid() {
         format!("{} x", MockServer::ENGINE_KEY),
         format!("{}\u{b}", MockServer::ENGINE_KEY),
     ] {
-        let reply = post_with_key(
-            &server,
-            SINGLE,
-            &padded,
-            &minimal(SINGLE, "https://example.com"),
-        );
-        assert_eq!(reply.status, 401, "{padded:?}");
-        assert_eq!(reply.json(), json!({"error": "Invalid API key"}));
+        assert_invalid_key(&single_with_key(&server, &padded), &format!("{padded:?}"));
     }
 }
 
 #[test]
 fn a_disabled_key_is_401_invalid_on_the_engines() {
     let server = MockServer::start();
-    let reply = post_with_key(
-        &server,
-        SINGLE,
-        MockServer::DISABLED_KEY,
-        &minimal(SINGLE, "https://example.com"),
-    );
-    assert_eq!(reply.status, 401);
-    assert_eq!(reply.json(), json!({"error": "Invalid API key"}));
+    let reply = single_with_key(&server, MockServer::DISABLED_KEY);
+    assert_invalid_key(&reply, "disabled");
 
     server.disable_key(MockServer::ENGINE_KEY);
     let reply = post(&server, AUTO, &minimal(AUTO, "https://example.com"));
-    assert_eq!(reply.status, 401);
-    assert_eq!(reply.json(), json!({"error": "Invalid API key"}));
+    assert_invalid_key(&reply, "disabled later");
     server.add_key(MockServer::ENGINE_KEY);
     assert_eq!(
         post(&server, AUTO, &minimal(AUTO, "https://example.com")).status,
