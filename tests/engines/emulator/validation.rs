@@ -174,16 +174,9 @@ fn request_headers_must_be_string_pairs_except_on_browser() {
         ["Cookie", "a=1; b=2"],
         ["Cookie", "c=3"]
     ]);
-    for path in [SINGLE, AUTO] {
-        let mut body = minimal(path, "https://example.com");
-        body["headers"] = good.clone();
-        ok(&server, path, &body);
+    for path in [SINGLE, AUTO, PROXY] {
+        ok(&server, path, &with_headers(path, &good));
     }
-    ok(
-        &server,
-        PROXY,
-        &json!({"request": {"method": "GET", "url": "https://example.com", "headers": good}}),
-    );
     for bad in [
         json!({"Accept": "text/html"}),
         json!([["Accept"]]),
@@ -194,34 +187,33 @@ fn request_headers_must_be_string_pairs_except_on_browser() {
         json!([["X-Evil", "a\r\nInjected: 1"]]),
         json!("Accept: text/html"),
     ] {
-        for path in [SINGLE, AUTO] {
-            let mut body = minimal(path, "https://example.com");
-            body["headers"] = bad.clone();
-            assert_invalid(&server, path, &body);
+        for path in [SINGLE, AUTO, PROXY] {
+            assert_invalid(&server, path, &with_headers(path, &bad));
         }
-        assert_invalid(
-            &server,
-            PROXY,
-            &json!({"request": {"method": "GET", "url": "https://example.com", "headers": bad}}),
-        );
     }
 
-    ok(
-        &server,
-        BROWSER,
-        &json!({"url": "https://example.com", "headers": {"Referer": "https://google.com/"}}),
-    );
+    let referer = json!({"Referer": "https://google.com/"});
+    ok(&server, BROWSER, &with_headers(BROWSER, &referer));
     for bad in [
         json!([["Referer", "https://google.com/"]]),
         json!({"X-Count": 1}),
         json!("Referer: x"),
     ] {
-        assert_invalid(
-            &server,
-            BROWSER,
-            &json!({"url": "https://example.com", "headers": bad}),
-        );
+        assert_invalid(&server, BROWSER, &with_headers(BROWSER, &bad));
     }
+}
+
+/// The smallest body for `path` with `headers` as its `headers` (the inner request's, on the
+/// proxy engine).
+fn with_headers(path: &str, headers: &Value) -> Value {
+    let mut body = minimal(path, "https://example.com");
+    let target = if path == PROXY {
+        &mut body["request"]
+    } else {
+        &mut body
+    };
+    target["headers"] = headers.clone();
+    body
 }
 
 #[test]
