@@ -33,27 +33,21 @@ fn the_body_must_be_a_json_object_sent_as_json() {
 #[test]
 fn required_fields_are_required() {
     let server = MockServer::start();
-    assert_invalid(&server, SINGLE, &json!({"url": "https://example.com"}));
-    assert_invalid(&server, SINGLE, &json!({"method": "GET"}));
-    assert_invalid(
-        &server,
-        SINGLE,
-        &json!({"method": "", "url": "https://example.com"}),
-    );
-    assert_invalid(
-        &server,
-        SINGLE,
-        &json!({"method": "G ET", "url": "https://example.com"}),
-    );
-    assert_invalid(&server, PROXY, &json!({"maxTries": 5}));
-    assert_invalid(&server, PROXY, &json!({"request": "https://example.com"}));
-    assert_invalid(
-        &server,
-        PROXY,
-        &json!({"request": {"url": "https://example.com"}}),
-    );
-    assert_invalid(&server, BROWSER, &json!({}));
-    assert_invalid(&server, AUTO, &json!({"method": "GET"}));
+    #[rustfmt::skip]
+    let refused = [
+        (SINGLE, json!({"url": "https://example.com"})),
+        (SINGLE, json!({"method": "GET"})),
+        (SINGLE, json!({"method": "", "url": "https://example.com"})),
+        (SINGLE, json!({"method": "G ET", "url": "https://example.com"})),
+        (PROXY, json!({"maxTries": 5})),
+        (PROXY, json!({"request": "https://example.com"})),
+        (PROXY, json!({"request": {"url": "https://example.com"}})),
+        (BROWSER, json!({})),
+        (AUTO, json!({"method": "GET"})),
+    ];
+    for (path, body) in refused {
+        assert_invalid(&server, path, &body);
+    }
     // Any token is a method.
     ok(
         &server,
@@ -75,26 +69,16 @@ fn unknown_fields_are_refused_everywhere() {
         assert_invalid(&server, path, &body);
     }
     // Fields of other engines are unknown too.
-    assert_invalid(
-        &server,
-        BROWSER,
-        &json!({"url": "https://example.com", "method": "GET"}),
-    );
-    assert_invalid(
-        &server,
-        BROWSER,
-        &json!({"url": "https://example.com", "waitFor": "#x"}),
-    );
-    assert_invalid(
-        &server,
-        AUTO,
-        &json!({"url": "https://example.com", "maxTries": 3}),
-    );
-    assert_invalid(
-        &server,
-        AUTO,
-        &json!({"url": "https://example.com", "profile": "chrome-147-windows"}),
-    );
+    #[rustfmt::skip]
+    let refused = [
+        (BROWSER, json!({"url": "https://example.com", "method": "GET"})),
+        (BROWSER, json!({"url": "https://example.com", "waitFor": "#x"})),
+        (AUTO, json!({"url": "https://example.com", "maxTries": 3})),
+        (AUTO, json!({"url": "https://example.com", "profile": "chrome-147-windows"})),
+    ];
+    for (path, body) in refused {
+        assert_invalid(&server, path, &body);
+    }
     // Proxy's inner request has no `proxy`.
     assert_invalid(
         &server,
