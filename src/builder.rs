@@ -97,46 +97,33 @@ impl ClientBuilder {
         Ok(builder)
     }
 
-    /// The API key (required).
-    pub fn api_key(mut self, key: ApiKey) -> Self {
-        self.key = Some(key);
-        self
-    }
+    crate::macros::setters! {
+        /// The API key (required).
+        api_key(key: ApiKey) => key = Some(key);
 
-    /// Where FourA's API is. Default: `https://eu.api.foura.ai`.
-    ///
-    /// The forms `https://eu.api.foura.ai`, `https://eu.api.foura.ai/api` and
-    /// `https://eu.api.foura.ai/api/v1` (with or without a trailing `/`) all mean the same
-    /// host. `http://` is accepted only for loopback hosts (`127.0.0.0/8`, `::1`,
-    /// `localhost` and names under `.localhost`, which resolve to loopback without asking a
-    /// resolver), e.g. the built-in emulator; anything else must be `https://`. A port must be
-    /// 1–65535.
-    pub fn base_url(mut self, url: impl AsRef<str>) -> Self {
-        self.settings.base_url = url.as_ref().to_owned();
-        self
-    }
+        /// Where FourA's API is. Default: `https://eu.api.foura.ai`.
+        ///
+        /// The forms `https://eu.api.foura.ai`, `https://eu.api.foura.ai/api` and
+        /// `https://eu.api.foura.ai/api/v1` (with or without a trailing `/`) all mean the same
+        /// host. `http://` is accepted only for loopback hosts (`127.0.0.0/8`, `::1`,
+        /// `localhost` and names under `.localhost`, which resolve to loopback without asking a
+        /// resolver), e.g. the built-in emulator; anything else must be `https://`. A port must be
+        /// 1–65535.
+        base_url(url: impl AsRef<str>) => settings.base_url = url.as_ref().to_owned();
 
-    /// The whole-call timeout: connecting, sending, FourA's work and reading the answer.
-    ///
-    /// Default: the request's own server-side timeout plus 15 s — 45 s for a task with
-    /// FourA's default 30 s timeout, 30 s for a task sent with `.timeout(15 s)`. Setting it
-    /// here overrides that for every call.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.settings.timeout = Some(timeout);
-        self
-    }
+        /// The whole-call timeout: connecting, sending, FourA's work and reading the answer.
+        ///
+        /// Default: the request's own server-side timeout plus 15 s — 45 s for a task with
+        /// FourA's default 30 s timeout, 30 s for a task sent with `.timeout(15 s)`. Setting it
+        /// here overrides that for every call.
+        timeout(timeout: Duration) => settings.timeout = Some(timeout);
 
-    /// The connect timeout: DNS, TCP, proxy and TLS handshake. Default: 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.connect_timeout = timeout;
-        self
-    }
+        /// The connect timeout: DNS, TCP, proxy and TLS handshake. Default: 10 s.
+        connect_timeout(timeout: Duration) => settings.connect_timeout = timeout;
 
-    /// The largest response body accepted, in bytes. Default: 64 MiB (`64 << 20`).
-    /// A larger body fails with [`ErrorKind::BodyTooLarge`].
-    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
-        self.settings.max_response_bytes = bytes;
-        self
+        /// The largest response body accepted, in bytes. Default: 64 MiB (`64 << 20`).
+        /// A larger body fails with [`ErrorKind::BodyTooLarge`].
+        max_response_bytes(bytes: u64) => settings.max_response_bytes = bytes;
     }
 
     /// Text appended to the `User-Agent`, e.g. `my-tool/1.0` gives
@@ -161,57 +148,45 @@ impl ClientBuilder {
         self
     }
 
-    /// The path of the auto engine below the base URL. Default: `/api/auto`, as FourA's own
-    /// client calls it; FourA's docs write `/api/auto/`, which this setting allows.
-    pub fn auto_path(mut self, path: impl AsRef<str>) -> Self {
-        self.settings.auto_path = path.as_ref().to_owned();
-        self
-    }
+    crate::macros::setters! {
+        /// The path of the auto engine below the base URL. Default: `/api/auto`, as FourA's own
+        /// client calls it; FourA's docs write `/api/auto/`, which this setting allows.
+        auto_path(path: impl AsRef<str>) => settings.auto_path = path.as_ref().to_owned();
 
-    /// How many times a failed call is retried. Default: 2; `0` turns retries off.
-    ///
-    /// Retried: `429` rate limits, `503` at capacity or backend unavailable, `500`, `502`,
-    /// `504`, and connections that fail or break. Never: `400`, `401`, `403`, `404`, plan
-    /// limits, "service disabled", invalid input, redirects. Task creation is retried only
-    /// when FourA cannot have acted (a connect failure, `429`, `503`): see
-    /// [`Error::maybe_created`]. Waits are exponential (500 ms doubling, capped at 30 s, with
-    /// full jitter) unless FourA asks for one, and every attempt and wait fits inside the
-    /// call's one timeout.
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.settings.max_retries = retries;
-        self
-    }
+        /// How many times a failed call is retried. Default: 2; `0` turns retries off.
+        ///
+        /// Retried: `429` rate limits, `503` at capacity or backend unavailable, `500`, `502`,
+        /// `504`, and connections that fail or break. Never: `400`, `401`, `403`, `404`, plan
+        /// limits, "service disabled", invalid input, redirects. Task creation is retried only
+        /// when FourA cannot have acted (a connect failure, `429`, `503`): see
+        /// [`Error::maybe_created`]. Waits are exponential (500 ms doubling, capped at 30 s, with
+        /// full jitter) unless FourA asks for one, and every attempt and wait fits inside the
+        /// call's one timeout.
+        max_retries(retries: u32) => settings.max_retries = retries;
 
-    /// The longest wait the client sleeps before a retry. Default: 60 s. When FourA asks for
-    /// a longer one (e.g. `Retry-After: 3600` on exhausted credits), the error returns at
-    /// once with [`Error::retry_after`] set, so no caller sleeps an hour unawares.
-    pub fn max_retry_wait(mut self, wait: Duration) -> Self {
-        self.settings.max_retry_wait = wait;
-        self
-    }
+        /// The longest wait the client sleeps before a retry. Default: 60 s. When FourA asks for
+        /// a longer one (e.g. `Retry-After: 3600` on exhausted credits), the error returns at
+        /// once with [`Error::retry_after`] set, so no caller sleeps an hour unawares.
+        max_retry_wait(wait: Duration) => settings.max_retry_wait = wait;
 
-    /// A function called after every attempt with what happened ([`Attempt`]: method,
-    /// path, status or error kind, attempt number, the wait chosen, request id). It never
-    /// sees the key. Default: none. Wire it to `eprintln!`, the `log` crate, metrics, …
-    ///
-    /// ```no_run
-    /// let client = foura::Client::builder()
-    ///     .api_key(foura::ApiKey::from_env()?)
-    ///     .on_attempt(|a| eprintln!("{} {} #{} -> {:?} {:?} wait {:?}", a.method, a.path, a.attempt, a.status, a.error, a.wait))
-    ///     .build()?;
-    /// # Ok::<(), foura::Error>(())
-    /// ```
-    pub fn on_attempt(mut self, hook: impl Fn(&Attempt) + Send + Sync + 'static) -> Self {
-        self.settings.hook = Some(Arc::new(hook));
-        self
-    }
+        /// A function called after every attempt with what happened ([`Attempt`]: method,
+        /// path, status or error kind, attempt number, the wait chosen, request id). It never
+        /// sees the key. Default: none. Wire it to `eprintln!`, the `log` crate, metrics, …
+        ///
+        /// ```no_run
+        /// let client = foura::Client::builder()
+        ///     .api_key(foura::ApiKey::from_env()?)
+        ///     .on_attempt(|a| eprintln!("{} {} #{} -> {:?} {:?} wait {:?}", a.method, a.path, a.attempt, a.status, a.error, a.wait))
+        ///     .build()?;
+        /// # Ok::<(), foura::Error>(())
+        /// ```
+        on_attempt(hook: impl Fn(&Attempt) + Send + Sync + 'static) =>
+            settings.hook = Some(Arc::new(hook));
 
-    /// How many idle connections to FourA the client keeps for reuse. Default: 16 (ureq's
-    /// own default of 3 would open and close sockets under a batch of 8). Keep it at least
-    /// the concurrency of the batches you run.
-    pub fn pool_size(mut self, connections: usize) -> Self {
-        self.settings.pool_size = connections;
-        self
+        /// How many idle connections to FourA the client keeps for reuse. Default: 16 (ureq's
+        /// own default of 3 would open and close sockets under a batch of 8). Keep it at least
+        /// the concurrency of the batches you run.
+        pool_size(connections: usize) => settings.pool_size = connections;
     }
 
     /// Checks the settings and builds the client. Nothing is sent.

@@ -112,3 +112,38 @@ macro_rules! request_json {
     };
 }
 pub(crate) use request_json;
+
+/// Builder setters that each set one field and return the builder, written as a table: per
+/// setter its doc comment, its signature and the assignment it makes, e.g.
+/// `/// doc` then `profile(id: impl Into<String>) => profile = Some(id.into());` (the field may
+/// be a path, `settings.timeout`). Each becomes
+/// `pub fn profile(mut self, id: impl Into<String>) -> Self`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident($arg:ident: $ty:ty) => $($field:ident).+ = $value:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, $arg: $ty) -> Self {
+                self.$($field).+ = $value;
+                self
+            }
+        )*
+    };
+}
+pub(crate) use setters;
+
+/// `ignore_proxies`, for a request with an `ignore_proxies: Vec<String>` field: the doc comment
+/// says what the exits are kept from.
+macro_rules! ignore_proxies_setter {
+    ($(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn ignore_proxies<I, S>(mut self, ids: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: Into<String>,
+        {
+            self.ignore_proxies.extend(ids.into_iter().map(Into::into));
+            self
+        }
+    };
+}
+pub(crate) use ignore_proxies_setter;

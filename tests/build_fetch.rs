@@ -5,22 +5,14 @@
 //! `OUT_DIR` and the key variables are process-wide, so everything runs in this one test, in
 //! order, in its own test binary.
 
+mod support;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use foura::build::{DEFAULT_TIMEOUT, Fetch, REFRESH_ENV};
 use foura::mock::{Fault, MockServer};
 use foura::{ErrorKind, TaskRequest, TaskType};
-
-fn set(name: &str, value: &str) {
-    // SAFETY: this binary's only test is the one thread that reads or writes the environment.
-    unsafe { std::env::set_var(name, value) }
-}
-
-fn unset(name: &str) {
-    // SAFETY: as in `set`.
-    unsafe { std::env::remove_var(name) }
-}
 
 fn request() -> TaskRequest {
     TaskRequest::new("https://example.com/pricing", TaskType::Single)
@@ -31,12 +23,12 @@ fn build_fetch_end_to_end() {
     assert_eq!(REFRESH_ENV, "FOURA_BUILD_REFRESH");
     assert!(DEFAULT_TIMEOUT <= Duration::from_secs(30));
     let server = MockServer::start();
-    unset("FOURA_API_KEY");
-    unset("FOURA_API_KEY_FILE");
-    set("FOURA_API_BASE", &server.url());
+    support::unset_env("FOURA_API_KEY");
+    support::unset_env("FOURA_API_KEY_FILE");
+    support::set_env("FOURA_API_BASE", &server.url());
 
     // Outside a build script.
-    unset("OUT_DIR");
+    support::unset_env("OUT_DIR");
     let err = foura::build::fetch("https://example.com/pricing", "pricing.html").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidConfig);
     assert!(err.to_string().contains("OUT_DIR is not set"), "{err}");
@@ -45,7 +37,7 @@ fn build_fetch_end_to_end() {
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("build_fetch");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
-    set("OUT_DIR", out.to_str().unwrap());
+    support::set_env("OUT_DIR", out.to_str().unwrap());
 
     // A name that leaves OUT_DIR is refused.
     for name in ["../escape.html", "/etc/passwd", ""] {
@@ -64,7 +56,7 @@ fn build_fetch_end_to_end() {
     assert_eq!(server.request_count(), 0);
 
     // With a key: the page, replacing the fallback; no temporary file is left behind.
-    set("FOURA_API_KEY", MockServer::TEST_KEY);
+    support::set_env("FOURA_API_KEY", MockServer::TEST_KEY);
     let path = foura::build::fetch("https://example.com/pricing", "nested/pricing.html").unwrap();
     let page = std::fs::read_to_string(&path).unwrap();
     assert_eq!(
@@ -119,8 +111,8 @@ fn build_fetch_end_to_end() {
     assert_eq!(std::fs::read_to_string(path).unwrap(), "stale");
 
     // A configured but unusable key is an error, not a reason to fall back.
-    unset("FOURA_API_KEY");
-    set(
+    support::unset_env("FOURA_API_KEY");
+    support::set_env(
         "FOURA_API_KEY_FILE",
         out.join("no-such-key").to_str().unwrap(),
     );
@@ -130,7 +122,7 @@ fn build_fetch_end_to_end() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidKey);
 
-    unset("FOURA_API_KEY_FILE");
-    unset("FOURA_API_BASE");
-    unset("OUT_DIR");
+    support::unset_env("FOURA_API_KEY_FILE");
+    support::unset_env("FOURA_API_BASE");
+    support::unset_env("OUT_DIR");
 }

@@ -2,23 +2,20 @@
 //! builder setter: a change to how bodies are serialised must not change one byte. Each golden
 //! body also reads back (`from_json`) as a request that sends it byte for byte.
 
+mod support;
+
 use std::time::Duration;
 
-use foura::mock::{Fault, MockServer};
+use foura::mock::Fault;
 use foura::{
-    ApiKey, AutoRequest, BrowserRequest, Client, Cookie, ExitClass, ProxyRequest, SingleRequest,
-    Validate,
+    AutoRequest, BrowserRequest, Client, Cookie, ExitClass, ProxyRequest, SingleRequest, Validate,
 };
 use serde_json::json;
 
 /// Sends one engine request to the emulator and returns the body it received, byte for byte.
 fn wire_bytes(send: impl FnOnce(&Client)) -> String {
-    let server = MockServer::start();
-    server.push_fault(Fault::status(200, r#"{"status":200}"#));
-    let client = Client::builder()
-        .api_key(ApiKey::new(MockServer::ENGINE_KEY).unwrap())
-        .base_url(server.url())
-        .proxy(None)
+    let server = support::server_with(Fault::status(200, r#"{"status":200}"#));
+    let client = support::engines_builder(&server)
         .timeout(Duration::from_secs(10))
         .max_retries(0)
         .build()
@@ -61,7 +58,7 @@ fn every_rule() -> Validate {
 
 /// A single request with every setter used.
 fn every_single_setter() -> SingleRequest {
-    SingleRequest::new("POST", "https://example.com/p?t={ts}")
+    let request = SingleRequest::new("POST", "https://example.com/p?t={ts}")
         .header("Accept", "text/html")
         .header("Cookie", "a=1")
         .header("accept", "*/*")
@@ -72,15 +69,8 @@ fn every_single_setter() -> SingleRequest {
         .version("147")
         .body("a=1&b=2")
         .proxy(" http://p.example:8080 ")
-        .timeout(Duration::from_micros(15_000_700))
-        .connect_timeout(Duration::from_secs(5))
-        .accept_timeout(Duration::from_millis(2_500))
-        .server_response_timeout(Duration::ZERO)
-        .dns_cache_timeout(Duration::from_secs(60))
-        .follow_redirects(5)
-        .try_json_data(true)
-        .return_buffer(false)
-        .validate(every_rule())
+        .timeout(Duration::from_micros(15_000_700));
+    support::with_connection_settings(request).validate(every_rule())
 }
 
 #[test]

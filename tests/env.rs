@@ -3,26 +3,18 @@
 //! The environment is process-wide, so everything that changes it runs in this one test, in
 //! order, in its own test binary.
 
+mod support;
+
 use foura::mock::MockServer;
 use foura::{ApiKey, Client, ErrorKind, TaskRequest, TaskType};
-
-fn set(name: &str, value: &str) {
-    // SAFETY: this binary's only test is the one thread that reads or writes the environment.
-    unsafe { std::env::set_var(name, value) }
-}
-
-fn unset(name: &str) {
-    // SAFETY: as in `set`.
-    unsafe { std::env::remove_var(name) }
-}
 
 #[test]
 fn environment_configuration_end_to_end() {
     let server = MockServer::start();
 
     // No key: the error names the variable and where keys live.
-    unset("FOURA_API_KEY");
-    unset("FOURA_API_BASE");
+    support::unset_env("FOURA_API_KEY");
+    support::unset_env("FOURA_API_BASE");
     let err = ApiKey::from_env().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidKey);
     let text = err.to_string();
@@ -36,21 +28,21 @@ fn environment_configuration_end_to_end() {
     );
 
     // A key with inner whitespace is refused without being echoed.
-    set("FOURA_API_KEY", "fk_live_abc def");
+    support::set_env("FOURA_API_KEY", "fk_live_abc def");
     let err = Client::from_env().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidKey);
     assert!(err.to_string().contains("FOURA_API_KEY"), "{err}");
     assert!(!err.to_string().contains("abc def"), "{err}");
 
     // A key pasted with surrounding whitespace is trimmed.
-    set("FOURA_API_KEY", &format!("  {}\n", MockServer::TEST_KEY));
+    support::set_env("FOURA_API_KEY", &format!("  {}\n", MockServer::TEST_KEY));
     assert_eq!(
         ApiKey::from_env().unwrap().expose_secret(),
         MockServer::TEST_KEY
     );
 
     // FOURA_API_BASE in any documented form (here with /api, as FourA's own tools use it).
-    set("FOURA_API_BASE", &format!("{}/api", server.url()));
+    support::set_env("FOURA_API_BASE", &format!("{}/api", server.url()));
     let client = Client::from_env().unwrap();
     assert_eq!(client.base_url(), server.url());
 
@@ -73,7 +65,7 @@ fn environment_configuration_end_to_end() {
     ));
 
     // A plain-http base to another host is refused from the environment too.
-    set("FOURA_API_BASE", "http://eu.api.foura.ai/api");
+    support::set_env("FOURA_API_BASE", "http://eu.api.foura.ai/api");
     assert_eq!(
         Client::from_env().unwrap_err().kind(),
         ErrorKind::InvalidConfig

@@ -4,20 +4,12 @@
 //! The environment is process-wide, so everything that changes it runs in this one test, in
 //! order, in its own test binary.
 
+mod support;
+
 use std::path::PathBuf;
 
 use foura::mock::MockServer;
 use foura::{API_KEY_ENV, API_KEY_FILE_ENV, ApiKey, Client, ClientBuilder, ErrorKind, TaskType};
-
-fn set(name: &str, value: &str) {
-    // SAFETY: this binary's only test is the one thread that reads or writes the environment.
-    unsafe { std::env::set_var(name, value) }
-}
-
-fn unset(name: &str) {
-    // SAFETY: as in `set`.
-    unsafe { std::env::remove_var(name) }
-}
 
 #[test]
 fn key_file_from_the_environment_end_to_end() {
@@ -28,9 +20,9 @@ fn key_file_from_the_environment_end_to_end() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("secret");
     std::fs::write(&path, format!("{}\n", MockServer::TEST_KEY)).unwrap();
-    unset("FOURA_API_KEY");
-    unset("FOURA_API_KEY_FILE");
-    set("FOURA_API_BASE", &server.url());
+    support::unset_env("FOURA_API_KEY");
+    support::unset_env("FOURA_API_KEY_FILE");
+    support::set_env("FOURA_API_BASE", &server.url());
 
     // Neither set: the error names both ways of giving a key.
     let text = ApiKey::from_env().unwrap_err().to_string();
@@ -38,7 +30,7 @@ fn key_file_from_the_environment_end_to_end() {
     assert!(text.contains("FOURA_API_KEY_FILE"), "{text}");
 
     // Only the file: it is read, and every from_env entry uses it.
-    set("FOURA_API_KEY_FILE", path.to_str().unwrap());
+    support::set_env("FOURA_API_KEY_FILE", path.to_str().unwrap());
     assert_eq!(
         ApiKey::from_env().unwrap().expose_secret(),
         MockServer::TEST_KEY
@@ -58,11 +50,11 @@ fn key_file_from_the_environment_end_to_end() {
     assert_eq!(server.request_count(), 2);
 
     // An empty FOURA_API_KEY (as compose files leave it) counts as unset.
-    set("FOURA_API_KEY", "");
+    support::set_env("FOURA_API_KEY", "");
     assert!(ApiKey::from_env().is_ok());
 
     // Both set: refused, naming both, whichever is valid.
-    set("FOURA_API_KEY", MockServer::ENGINE_KEY);
+    support::set_env("FOURA_API_KEY", MockServer::ENGINE_KEY);
     for err in [
         ApiKey::from_env().unwrap_err(),
         Client::from_env().unwrap_err(),
@@ -79,16 +71,16 @@ fn key_file_from_the_environment_end_to_end() {
     }
 
     // Only the variable: the file is not read.
-    unset("FOURA_API_KEY_FILE");
+    support::unset_env("FOURA_API_KEY_FILE");
     assert_eq!(
         ApiKey::from_env().unwrap().expose_secret(),
         MockServer::ENGINE_KEY
     );
 
     // A file that cannot be used: the error names the variable and the path, not the content.
-    unset("FOURA_API_KEY");
+    support::unset_env("FOURA_API_KEY");
     let missing = dir.join("missing");
-    set("FOURA_API_KEY_FILE", missing.to_str().unwrap());
+    support::set_env("FOURA_API_KEY_FILE", missing.to_str().unwrap());
     let err = ApiKey::from_env().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidKey);
     let text = err.to_string();
@@ -97,11 +89,11 @@ fn key_file_from_the_environment_end_to_end() {
     assert!(text.contains("not found"), "{text}");
     let bad = dir.join("bad");
     std::fs::write(&bad, "fk_live_s3cr3t part\n").unwrap();
-    set("FOURA_API_KEY_FILE", bad.to_str().unwrap());
+    support::set_env("FOURA_API_KEY_FILE", bad.to_str().unwrap());
     let text = ApiKey::from_env().unwrap_err().to_string();
     assert!(text.contains(bad.to_str().unwrap()), "{text}");
     assert!(!text.contains("s3cr3t"), "{text}");
 
-    unset("FOURA_API_KEY_FILE");
-    unset("FOURA_API_BASE");
+    support::unset_env("FOURA_API_KEY_FILE");
+    support::unset_env("FOURA_API_BASE");
 }

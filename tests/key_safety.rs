@@ -1,5 +1,7 @@
 //! The key is never printed, never put in a URL, and never sent anywhere but the base URL.
 
+use std::sync::{Arc, Mutex};
+
 use foura::mock::{Fault, MockServer};
 use foura::{ApiKey, Client, ErrorKind, TaskRequest, TaskType};
 use serde_json::json;
@@ -37,6 +39,23 @@ fn start() -> (MockServer, Client) {
 /// A client that makes one attempt per call, so each answer reaches the caller as it is.
 fn single_shot(server: &MockServer) -> Client {
     builder_for(server, KEY).max_retries(0).build().unwrap()
+}
+
+/// A client for `server` with `key` and `retries` retries, and the `Debug` text of every
+/// [`Attempt`](foura::Attempt) its hook saw.
+fn logging_client(
+    server: &MockServer,
+    key: &str,
+    retries: u32,
+) -> (Client, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let client = builder_for(server, key)
+        .max_retries(retries)
+        .on_attempt(move |a| log.lock().unwrap().push(format!("{a:?}")))
+        .build()
+        .unwrap();
+    (client, seen)
 }
 
 #[test]
@@ -179,17 +198,9 @@ fn the_key_is_never_in_the_url() {
 
 #[test]
 fn engine_requests_responses_errors_and_hook_data_are_free_of_the_key() {
-    use std::sync::{Arc, Mutex};
-
     let engine_key = MockServer::ENGINE_KEY;
     let server = MockServer::start();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
-    let client = builder_for(&server, engine_key)
-        .max_retries(1)
-        .on_attempt(move |a| log.lock().unwrap().push(format!("{a:?}")))
-        .build()
-        .unwrap();
+    let (client, seen) = logging_client(&server, engine_key, 1);
     let single = foura::SingleRequest::get("https://example.com/");
     let proxy = foura::ProxyRequest::new(foura::SingleRequest::get("https://example.com/"));
     let browser = foura::BrowserRequest::new("https://example.com/");
@@ -382,16 +393,8 @@ fn a_unicode_escaped_echo_cut_at_the_message_limit_leaves_no_fragment() {
 
 #[test]
 fn a_successful_answers_headers_are_scrubbed_like_an_errors() {
-    use std::sync::{Arc, Mutex};
-
     let server = MockServer::start();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
-    let client = builder_for(&server, KEY)
-        .max_retries(0)
-        .on_attempt(move |a| log.lock().unwrap().push(format!("{a:?}")))
-        .build()
-        .unwrap();
+    let (client, seen) = logging_client(&server, KEY, 0);
     let echoing = |fault: Fault| {
         fault
             .header("X-Foura-Request-Id", &format!("req-{KEY}"))

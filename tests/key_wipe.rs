@@ -11,6 +11,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use foura::{ApiKey, Client, SingleRequest, TaskType};
@@ -78,6 +79,22 @@ fn answer(status: &str, headers: &str, body: &str) -> &'static [u8] {
         body.len()
     );
     Box::leak(text.into_bytes().into_boxed_slice())
+}
+
+/// A client with the key, no retries, aimed at a thread that serves `requests` requests on one
+/// connection with `response`; and that thread.
+fn client_for_raw_server(requests: usize, response: &'static [u8]) -> (Client, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || serve(listener, requests, response));
+    let client = Client::builder()
+        .api_key(ApiKey::new(KEY).unwrap())
+        .base_url(url)
+        .proxy(None)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    (client, server)
 }
 
 /// A keep-alive HTTP/1.1 server that answers every request with `response`, reading into a
@@ -148,16 +165,7 @@ fn the_key_is_found_only_in_the_copies_the_docs_name() {
     let page = answer("200 OK", "", r#"{"status":200,"headers":[],"data":"ok"}"#);
     let freed = freed_with_secret(|| {
         for (response, engine) in [(task, false), (page, true)] {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let url = format!("http://{}", listener.local_addr().unwrap());
-            let server = std::thread::spawn(move || serve(listener, 3, response));
-            let client = Client::builder()
-                .api_key(ApiKey::new(KEY).unwrap())
-                .base_url(url)
-                .proxy(None)
-                .max_retries(0)
-                .build()
-                .unwrap();
+            let (client, server) = client_for_raw_server(3, response);
             for _ in 0..3 {
                 if engine {
                     client
@@ -209,16 +217,7 @@ fn the_key_is_found_only_in_the_copies_the_docs_name() {
     );
     let mut texts = String::new();
     let freed = freed_with_secret(|| {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let server = std::thread::spawn(move || serve(listener, 1, echo));
-        let client = Client::builder()
-            .api_key(ApiKey::new(KEY).unwrap())
-            .base_url(url)
-            .proxy(None)
-            .max_retries(0)
-            .build()
-            .unwrap();
+        let (client, server) = client_for_raw_server(1, echo);
         let err = client
             .submit("https://example.com", TaskType::Single)
             .unwrap_err();

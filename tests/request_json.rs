@@ -15,25 +15,20 @@ use foura::{
 use serde_json::{Value, json};
 
 fn full_single() -> SingleRequest {
-    SingleRequest::new("POST", "https://example.com/p?t={ts}")
-        .header("Accept", "text/html")
-        .header("accept", "*/*")
-        .profile(" chrome_147_windows ")
-        .json_body(json!({"q": [1, 2.5, null]}))
-        .timeout(Duration::from_secs(20))
-        .connect_timeout(Duration::from_secs(5))
-        .accept_timeout(Duration::from_millis(2_500))
-        .server_response_timeout(Duration::ZERO)
-        .dns_cache_timeout(Duration::from_secs(60))
-        .follow_redirects(5)
-        .try_json_data(true)
-        .return_buffer(false)
-        .validate(
-            Validate::new()
-                .status_accept([200, 403])
-                .header_fail("server", "cloudflare")
-                .data_accept("Add to cart"),
-        )
+    support::with_connection_settings(
+        SingleRequest::new("POST", "https://example.com/p?t={ts}")
+            .header("Accept", "text/html")
+            .header("accept", "*/*")
+            .profile(" chrome_147_windows ")
+            .json_body(json!({"q": [1, 2.5, null]}))
+            .timeout(Duration::from_secs(20)),
+    )
+    .validate(
+        Validate::new()
+            .status_accept([200, 403])
+            .header_fail("server", "cloudflare")
+            .data_accept("Add to cart"),
+    )
 }
 
 fn full_task() -> TaskRequest {
@@ -120,24 +115,21 @@ fn ids_are_pinned_known_answers() {
 
 #[test]
 fn a_request_read_from_its_json_is_the_same_request_with_the_same_id() {
-    let single = full_single();
-    let from = SingleRequest::from_json(&single.to_json()).unwrap();
-    assert_eq!((from.to_json(), from.id()), (single.to_json(), single.id()));
-    let proxy = full_proxy();
-    let from = ProxyRequest::from_json(&proxy.to_json()).unwrap();
-    assert_eq!((from.to_json(), from.id()), (proxy.to_json(), proxy.id()));
-    let browser = full_browser();
-    let from = BrowserRequest::from_json(&browser.to_json()).unwrap();
-    assert_eq!(
-        (from.to_json(), from.id()),
-        (browser.to_json(), browser.id())
+    // The request types share no trait, so each is read back through its own `from_json`.
+    macro_rules! assert_round_trip {
+        ($($ty:ident: $request:expr),*) => {$(
+            let request = $request;
+            let from = $ty::from_json(&request.to_json()).unwrap();
+            assert_eq!((from.to_json(), from.id()), (request.to_json(), request.id()));
+        )*};
+    }
+    assert_round_trip!(
+        SingleRequest: full_single(),
+        ProxyRequest: full_proxy(),
+        BrowserRequest: full_browser(),
+        AutoRequest: full_auto(),
+        TaskRequest: full_task()
     );
-    let auto = full_auto();
-    let from = AutoRequest::from_json(&auto.to_json()).unwrap();
-    assert_eq!((from.to_json(), from.id()), (auto.to_json(), auto.id()));
-    let task = full_task();
-    let from = TaskRequest::from_json(&task.to_json()).unwrap();
-    assert_eq!((from.to_json(), from.id()), (task.to_json(), task.id()));
 }
 
 #[test]
@@ -213,321 +205,116 @@ fn the_id_differs_when_anything_sent_differs() {
     );
 }
 
-/// Builds with `from`, expecting `InvalidRequest` naming `field`.
-fn refused<T: std::fmt::Debug>(
-    from: impl Fn(&str) -> Result<T, foura::Error>,
-    json: &str,
-    field: &str,
-) {
-    let err = from(json).expect_err(json);
-    assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{json}: {err}");
-    assert!(
-        err.to_string().contains(&format!("`{field}`")),
-        "{json}: {err} does not name {field}"
-    );
+/// Reads `json` as one endpoint's request, keeping only whether it was refused.
+type Parse = fn(&str) -> Result<(), foura::Error>;
+
+const SINGLE: Parse = |json| SingleRequest::from_json_str(json).map(drop);
+const PROXY: Parse = |json| ProxyRequest::from_json_str(json).map(drop);
+const BROWSER: Parse = |json| BrowserRequest::from_json_str(json).map(drop);
+const AUTO: Parse = |json| AutoRequest::from_json_str(json).map(drop);
+const TASK: Parse = |json| TaskRequest::from_json_str(json).map(drop);
+
+/// Reads each case's JSON with its endpoint's `from_json`, expecting `InvalidRequest` naming
+/// the case's field.
+fn refused(cases: &[(Parse, &str, &str)]) {
+    for &(from, json, field) in cases {
+        let err = from(json).expect_err(json);
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{json}: {err}");
+        assert!(
+            err.to_string().contains(&format!("`{field}`")),
+            "{json}: {err} does not name {field}"
+        );
+    }
 }
 
 #[test]
 fn unknown_fields_are_refused_by_name() {
-    let single = SingleRequest::from_json_str;
-    refused(
-        single,
-        r#"{"url":"https://e.com/","timeout":5000}"#,
-        "timeout",
-    );
-    refused(
-        single,
-        r#"{"url":"https://e.com/","validate":{"data":{"acept":["x"]}}}"#,
-        "validate.data.acept",
-    );
-    refused(
-        single,
-        r#"{"url":"https://e.com/","validate":{"stauts":{}}}"#,
-        "validate.stauts",
-    );
-    let proxy = ProxyRequest::from_json_str;
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/","maxTries":3}}"#,
-        "request.maxTries",
-    );
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/"},"max_tries":3}"#,
-        "max_tries",
-    );
-    let browser = BrowserRequest::from_json_str;
-    refused(
-        browser,
-        r#"{"url":"https://e.com/","cookies":[{"name":"a","value":"1","path":"/"}]}"#,
-        "cookies[0].path",
-    );
-    refused(
-        browser,
-        r#"{"url":"https://e.com/","waitFor":".x"}"#,
-        "waitFor",
-    );
-    refused(
-        AutoRequest::from_json_str,
-        r#"{"url":"https://e.com/","unblocker":true}"#,
-        "unblocker",
-    );
-    let task = TaskRequest::from_json_str;
-    refused(
-        task,
-        r#"{"url":"https://e.com/","type":"browser","options":{"wait_for":".x"}}"#,
-        "options.wait_for",
-    );
-    refused(
-        task,
-        r#"{"url":"https://e.com/","type":"single","waitFor":".x"}"#,
-        "waitFor",
-    );
+    #[rustfmt::skip]
+    let cases: &[(Parse, &str, &str)] = &[
+        (SINGLE, r#"{"url":"https://e.com/","timeout":5000}"#, "timeout"),
+        (SINGLE, r#"{"url":"https://e.com/","validate":{"data":{"acept":["x"]}}}"#, "validate.data.acept"),
+        (SINGLE, r#"{"url":"https://e.com/","validate":{"stauts":{}}}"#, "validate.stauts"),
+        (PROXY, r#"{"request":{"url":"https://e.com/","maxTries":3}}"#, "request.maxTries"),
+        (PROXY, r#"{"request":{"url":"https://e.com/"},"max_tries":3}"#, "max_tries"),
+        (BROWSER, r#"{"url":"https://e.com/","cookies":[{"name":"a","value":"1","path":"/"}]}"#, "cookies[0].path"),
+        (BROWSER, r#"{"url":"https://e.com/","waitFor":".x"}"#, "waitFor"),
+        (AUTO, r#"{"url":"https://e.com/","unblocker":true}"#, "unblocker"),
+        (TASK, r#"{"url":"https://e.com/","type":"browser","options":{"wait_for":".x"}}"#, "options.wait_for"),
+        (TASK, r#"{"url":"https://e.com/","type":"single","waitFor":".x"}"#, "waitFor"),
+    ];
+    refused(cases);
 }
 
 #[test]
 fn wrong_types_and_missing_fields_are_refused_by_name() {
-    let single = SingleRequest::from_json_str;
-    for (json, field) in [
-        (r#"[]"#, "body"),
-        (r#"{"method":"GET"}"#, "url"),
-        (r#"{"url":7}"#, "url"),
-        (
-            r#"{"url":"https://e.com/","timeout_ms":"15000"}"#,
-            "timeout_ms",
-        ),
-        (r#"{"url":"https://e.com/","timeout_ms":1.5}"#, "timeout_ms"),
-        (
-            r#"{"url":"https://e.com/","connect_timeout_ms":-1}"#,
-            "connect_timeout_ms",
-        ),
-        (
-            r#"{"url":"https://e.com/","dns_cache_timeout_sec":null}"#,
-            "dns_cache_timeout_sec",
-        ),
-        (r#"{"url":"https://e.com/","unblocker":"yes"}"#, "unblocker"),
-        (r#"{"url":"https://e.com/","headers":{"A":"1"}}"#, "headers"),
-        (
-            r#"{"url":"https://e.com/","headers":[["A","1"],["B"]]}"#,
-            "headers[1]",
-        ),
-        (
-            r#"{"url":"https://e.com/","headers":[["A",1]]}"#,
-            "headers[0]",
-        ),
-        (
-            r#"{"url":"https://e.com/","followRedirects":true}"#,
-            "followRedirects",
-        ),
-        (r#"{"url":"https://e.com/","validate":[]}"#, "validate"),
-        (
-            r#"{"url":"https://e.com/","validate":{"status":{"accept":[200,"403"]}}}"#,
-            "validate.status.accept[1]",
-        ),
-        (
-            r#"{"url":"https://e.com/","validate":{"headers":{"fail":{"server":1}}}}"#,
-            "validate.headers.fail.server",
-        ),
-        (
-            r#"{"url":"https://e.com/","validate":{"data":{"fail":"captcha"}}}"#,
-            "validate.data.fail",
-        ),
-    ] {
-        refused(single, json, field);
-    }
-    refused(single, "{\"url\":", "body");
-    let proxy = ProxyRequest::from_json_str;
-    refused(proxy, r#"{"maxTries":3}"#, "request");
-    refused(proxy, r#"{"request":"https://e.com/"}"#, "request");
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/","tryJsonData":1}}"#,
-        "request.tryJsonData",
-    );
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/"},"exitCountries":"DE"}"#,
-        "exitCountries",
-    );
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/"},"exitClass":"gold"}"#,
-        "exitClass",
-    );
-    let browser = BrowserRequest::from_json_str;
-    refused(
-        browser,
-        r#"{"url":"https://e.com/","headers":[["A","1"]]}"#,
-        "headers",
-    );
-    refused(
-        browser,
-        r#"{"url":"https://e.com/","cookies":[{"value":"1"}]}"#,
-        "cookies[0].name",
-    );
-    refused(
-        browser,
-        r#"{"url":"https://e.com/","cookies":["a=1"]}"#,
-        "cookies[0]",
-    );
-    refused(
-        browser,
-        r#"{"url":"https://e.com/","checkStatus":"200"}"#,
-        "checkStatus",
-    );
-    let auto = AutoRequest::from_json_str;
-    refused(
-        auto,
-        r#"{"url":"https://e.com/","forceProxy":0}"#,
-        "forceProxy",
-    );
-    refused(
-        auto,
-        r#"{"url":"https://e.com/","ignoreProxies":[1]}"#,
-        "ignoreProxies[0]",
-    );
-    let task = TaskRequest::from_json_str;
-    refused(task, r#"{"url":"https://e.com/"}"#, "type");
-    refused(
-        task,
-        r#"{"url":"https://e.com/","type":"single","options":[]}"#,
-        "options",
-    );
-    refused(
-        task,
-        r#"{"url":"https://e.com/","type":"single","options":{"javascript":"no"}}"#,
-        "options.javascript",
-    );
-    refused(
-        task,
-        r#"{"url":"https://e.com/","type":"single","options":{"headers":{"A":true}}}"#,
-        "options.headers.A",
-    );
+    #[rustfmt::skip]
+    let cases: &[(Parse, &str, &str)] = &[
+        (SINGLE, r#"[]"#, "body"),
+        (SINGLE, r#"{"method":"GET"}"#, "url"),
+        (SINGLE, r#"{"url":7}"#, "url"),
+        (SINGLE, r#"{"url":"https://e.com/","timeout_ms":"15000"}"#, "timeout_ms"),
+        (SINGLE, r#"{"url":"https://e.com/","timeout_ms":1.5}"#, "timeout_ms"),
+        (SINGLE, r#"{"url":"https://e.com/","connect_timeout_ms":-1}"#, "connect_timeout_ms"),
+        (SINGLE, r#"{"url":"https://e.com/","dns_cache_timeout_sec":null}"#, "dns_cache_timeout_sec"),
+        (SINGLE, r#"{"url":"https://e.com/","unblocker":"yes"}"#, "unblocker"),
+        (SINGLE, r#"{"url":"https://e.com/","headers":{"A":"1"}}"#, "headers"),
+        (SINGLE, r#"{"url":"https://e.com/","headers":[["A","1"],["B"]]}"#, "headers[1]"),
+        (SINGLE, r#"{"url":"https://e.com/","headers":[["A",1]]}"#, "headers[0]"),
+        (SINGLE, r#"{"url":"https://e.com/","followRedirects":true}"#, "followRedirects"),
+        (SINGLE, r#"{"url":"https://e.com/","validate":[]}"#, "validate"),
+        (SINGLE, r#"{"url":"https://e.com/","validate":{"status":{"accept":[200,"403"]}}}"#, "validate.status.accept[1]"),
+        (SINGLE, r#"{"url":"https://e.com/","validate":{"headers":{"fail":{"server":1}}}}"#, "validate.headers.fail.server"),
+        (SINGLE, r#"{"url":"https://e.com/","validate":{"data":{"fail":"captcha"}}}"#, "validate.data.fail"),
+        (SINGLE, "{\"url\":", "body"),
+        (PROXY, r#"{"maxTries":3}"#, "request"),
+        (PROXY, r#"{"request":"https://e.com/"}"#, "request"),
+        (PROXY, r#"{"request":{"url":"https://e.com/","tryJsonData":1}}"#, "request.tryJsonData"),
+        (PROXY, r#"{"request":{"url":"https://e.com/"},"exitCountries":"DE"}"#, "exitCountries"),
+        (PROXY, r#"{"request":{"url":"https://e.com/"},"exitClass":"gold"}"#, "exitClass"),
+        (BROWSER, r#"{"url":"https://e.com/","headers":[["A","1"]]}"#, "headers"),
+        (BROWSER, r#"{"url":"https://e.com/","cookies":[{"value":"1"}]}"#, "cookies[0].name"),
+        (BROWSER, r#"{"url":"https://e.com/","cookies":["a=1"]}"#, "cookies[0]"),
+        (BROWSER, r#"{"url":"https://e.com/","checkStatus":"200"}"#, "checkStatus"),
+        (AUTO, r#"{"url":"https://e.com/","forceProxy":0}"#, "forceProxy"),
+        (AUTO, r#"{"url":"https://e.com/","ignoreProxies":[1]}"#, "ignoreProxies[0]"),
+        (TASK, r#"{"url":"https://e.com/"}"#, "type"),
+        (TASK, r#"{"url":"https://e.com/","type":"single","options":[]}"#, "options"),
+        (TASK, r#"{"url":"https://e.com/","type":"single","options":{"javascript":"no"}}"#, "options.javascript"),
+        (TASK, r#"{"url":"https://e.com/","type":"single","options":{"headers":{"A":true}}}"#, "options.headers.A"),
+    ];
+    refused(cases);
 }
 
 #[test]
 fn values_the_builders_refuse_are_refused_the_same_way() {
-    let single = SingleRequest::from_json_str;
-    refused(single, r#"{"url":"ftp://e.com/"}"#, "url");
-    refused(
-        single,
-        r#"{"url":"https://e.com/","method":"GE T"}"#,
-        "method",
-    );
-    refused(
-        single,
-        r#"{"url":"https://e.com/","timeout_ms":0}"#,
-        "timeout_ms",
-    );
-    refused(
-        single,
-        r#"{"url":"https://e.com/","timeout_ms":120001}"#,
-        "timeout_ms",
-    );
-    refused(
-        single,
-        r#"{"url":"https://e.com/","followRedirects":21}"#,
-        "followRedirects",
-    );
-    refused(
-        single,
-        r#"{"url":"https://e.com/","followRedirects":300}"#,
-        "followRedirects",
-    );
-    refused(
-        single,
-        r#"{"url":"https://e.com/","profile":"p","unblocker":false}"#,
-        "unblocker",
-    );
-    refused(
-        single,
-        r#"{"url":"https://e.com/","headers":[["Bad Name","1"]]}"#,
-        "headers",
-    );
-    refused(
-        single,
-        r#"{"url":"https://e.com/","validate":{"status":{"fail":[42]}}}"#,
-        "validate",
-    );
-    let proxy = ProxyRequest::from_json_str;
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/","proxy":"k3x9q"}}"#,
-        "request.proxy",
-    );
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/","timeout_ms":0}}"#,
-        "request.timeout_ms",
-    );
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/"},"maxTries":0}"#,
-        "maxTries",
-    );
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/"},"maxTries":5000000000}"#,
-        "maxTries",
-    );
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/"},"exitCountries":[]}"#,
-        "exitCountries",
-    );
-    refused(
-        proxy,
-        r#"{"request":{"url":"https://e.com/"},"exitCountries":["DEU"]}"#,
-        "exitCountries",
-    );
-    let browser = BrowserRequest::from_json_str;
-    refused(
-        browser,
-        r#"{"url":"https://e.com/","checkStatus":99}"#,
-        "checkStatus",
-    );
-    refused(
-        browser,
-        r#"{"url":"https://e.com/","checkStatus":70000}"#,
-        "checkStatus",
-    );
-    refused(
-        browser,
-        r#"{"url":"https://e.com/","cookies":[{"name":"","value":"1"}]}"#,
-        "cookies",
-    );
-    let auto = AutoRequest::from_json_str;
-    refused(
-        auto,
-        r#"{"url":"https://e.com/","timeout_ms":4999}"#,
-        "timeout_ms",
-    );
-    refused(
-        auto,
-        r#"{"url":"https://e.com/","ignoreProxies":["a b"]}"#,
-        "ignoreProxies",
-    );
-    let task = TaskRequest::from_json_str;
-    refused(
-        task,
-        r#"{"url":"https://e.com/","type":"single","options":{"waitFor":".x"}}"#,
-        "waitFor",
-    );
-    refused(
-        task,
-        r#"{"url":"https://e.com/","type":"","options":{}}"#,
-        "type",
-    );
-    refused(
-        task,
-        r#"{"url":"https://e.com/","type":"single","options":{"proxyCountry":"DEU"}}"#,
-        "proxyCountry",
-    );
-    refused(
-        task,
-        r#"{"url":"https://e.com/","type":"single","options":{"timeout":0}}"#,
-        "timeout",
-    );
+    #[rustfmt::skip]
+    let cases: &[(Parse, &str, &str)] = &[
+        (SINGLE, r#"{"url":"ftp://e.com/"}"#, "url"),
+        (SINGLE, r#"{"url":"https://e.com/","method":"GE T"}"#, "method"),
+        (SINGLE, r#"{"url":"https://e.com/","timeout_ms":0}"#, "timeout_ms"),
+        (SINGLE, r#"{"url":"https://e.com/","timeout_ms":120001}"#, "timeout_ms"),
+        (SINGLE, r#"{"url":"https://e.com/","followRedirects":21}"#, "followRedirects"),
+        (SINGLE, r#"{"url":"https://e.com/","followRedirects":300}"#, "followRedirects"),
+        (SINGLE, r#"{"url":"https://e.com/","profile":"p","unblocker":false}"#, "unblocker"),
+        (SINGLE, r#"{"url":"https://e.com/","headers":[["Bad Name","1"]]}"#, "headers"),
+        (SINGLE, r#"{"url":"https://e.com/","validate":{"status":{"fail":[42]}}}"#, "validate"),
+        (PROXY, r#"{"request":{"url":"https://e.com/","proxy":"k3x9q"}}"#, "request.proxy"),
+        (PROXY, r#"{"request":{"url":"https://e.com/","timeout_ms":0}}"#, "request.timeout_ms"),
+        (PROXY, r#"{"request":{"url":"https://e.com/"},"maxTries":0}"#, "maxTries"),
+        (PROXY, r#"{"request":{"url":"https://e.com/"},"maxTries":5000000000}"#, "maxTries"),
+        (PROXY, r#"{"request":{"url":"https://e.com/"},"exitCountries":[]}"#, "exitCountries"),
+        (PROXY, r#"{"request":{"url":"https://e.com/"},"exitCountries":["DEU"]}"#, "exitCountries"),
+        (BROWSER, r#"{"url":"https://e.com/","checkStatus":99}"#, "checkStatus"),
+        (BROWSER, r#"{"url":"https://e.com/","checkStatus":70000}"#, "checkStatus"),
+        (BROWSER, r#"{"url":"https://e.com/","cookies":[{"name":"","value":"1"}]}"#, "cookies"),
+        (AUTO, r#"{"url":"https://e.com/","timeout_ms":4999}"#, "timeout_ms"),
+        (AUTO, r#"{"url":"https://e.com/","ignoreProxies":["a b"]}"#, "ignoreProxies"),
+        (TASK, r#"{"url":"https://e.com/","type":"single","options":{"waitFor":".x"}}"#, "waitFor"),
+        (TASK, r#"{"url":"https://e.com/","type":"","options":{}}"#, "type"),
+        (TASK, r#"{"url":"https://e.com/","type":"single","options":{"proxyCountry":"DEU"}}"#, "proxyCountry"),
+        (TASK, r#"{"url":"https://e.com/","type":"single","options":{"timeout":0}}"#, "timeout"),
+    ];
+    refused(cases);
 }
 
 /// Sends `request` as a task to a fresh emulator and returns the body it received.

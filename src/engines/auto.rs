@@ -79,63 +79,38 @@ impl AutoRequest {
         self
     }
 
-    /// `data`: a request body sent to the target as-is.
-    pub fn body(mut self, body: impl Into<String>) -> Self {
-        self.data = Some(RequestData::Text(body.into()));
-        self
+    crate::macros::setters! {
+        /// `data`: a request body sent to the target as-is.
+        body(body: impl Into<String>) => data = Some(RequestData::Text(body.into()));
+
+        /// `data`: a JSON request body.
+        json_body(body: Value) => data = Some(RequestData::Json(body));
+
+        /// `validate`: what counts as the real page, checked on every rung.
+        validate(rules: Validate) => validate = Some(rules);
+
+        /// `returnSession`: return the winning proxy, cookies and User-Agent.
+        /// FourA's default: `true`.
+        return_session(on: bool) => return_session = Some(on);
+
+        /// `forceProxy`: skip the direct-egress rungs. FourA's default: `true`.
+        force_proxy(on: bool) => force_proxy = Some(on);
+
+        /// `timeout_ms`: the total budget shared across rungs, 5 000–180 000 ms.
+        /// FourA's default: 120 000 ms.
+        timeout(timeout: Duration) => timeout = Some(timeout);
     }
 
-    /// `data`: a JSON request body.
-    pub fn json_body(mut self, body: Value) -> Self {
-        self.data = Some(RequestData::Json(body));
-        self
+    crate::macros::ignore_proxies_setter! {
+        /// `ignoreProxies`: exits (proxy ids or URLs) no rung may use.
     }
 
-    /// `validate`: what counts as the real page, checked on every rung.
-    pub fn validate(mut self, rules: Validate) -> Self {
-        self.validate = Some(rules);
-        self
-    }
+    crate::macros::setters! {
+        /// `followRedirects`: hops to follow on the HTTP rungs, 0–20. FourA's default: 5.
+        follow_redirects(hops: u8) => follow_redirects = Some(hops);
 
-    /// `returnSession`: return the winning proxy, cookies and User-Agent. FourA's default: `true`.
-    pub fn return_session(mut self, on: bool) -> Self {
-        self.return_session = Some(on);
-        self
-    }
-
-    /// `forceProxy`: skip the direct-egress rungs. FourA's default: `true`.
-    pub fn force_proxy(mut self, on: bool) -> Self {
-        self.force_proxy = Some(on);
-        self
-    }
-
-    /// `timeout_ms`: the total budget shared across rungs, 5 000–180 000 ms.
-    /// FourA's default: 120 000 ms.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// `ignoreProxies`: exits (proxy ids or URLs) no rung may use.
-    pub fn ignore_proxies<I, S>(mut self, ids: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.ignore_proxies.extend(ids.into_iter().map(Into::into));
-        self
-    }
-
-    /// `followRedirects`: hops to follow on the HTTP rungs, 0–20. FourA's default: 5.
-    pub fn follow_redirects(mut self, hops: u8) -> Self {
-        self.follow_redirects = Some(hops);
-        self
-    }
-
-    /// `exitClass`: allow (`Premium`) or forbid (`Standard`) premium exits.
-    pub fn exit_class(mut self, class: ExitClass) -> Self {
-        self.exit_class = Some(class);
-        self
+        /// `exitClass`: allow (`Premium`) or forbid (`Standard`) premium exits.
+        exit_class(class: ExitClass) => exit_class = Some(class);
     }
 
     /// The request as [`Client::auto`] sends it (and [`Client::preview`] shows it),
@@ -184,11 +159,7 @@ impl AutoRequest {
             return_session: self.return_session,
             timeout_ms: self.timeout.map(millis),
             url: &self.url,
-            validate: self
-                .validate
-                .as_ref()
-                .filter(|r| !r.is_empty())
-                .map(Validate::to_wire),
+            validate: Validate::wire_field(&self.validate),
         }
     }
 }

@@ -162,43 +162,27 @@ impl BrowserRequest {
         self
     }
 
-    /// `userAgent`: override the browser's User-Agent.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
+    crate::macros::setters! {
+        /// `userAgent`: override the browser's User-Agent.
+        user_agent(user_agent: impl Into<String>) => user_agent = Some(user_agent.into());
 
-    /// `proxy`: `http://user:pass@host:port`, `socks5://host:port`, or a proxy id from the
-    /// proxy engine. Without it the session leaves from one fixed address.
-    pub fn proxy(mut self, proxy: impl Into<String>) -> Self {
-        self.proxy = Some(proxy.into());
-        self
-    }
+        /// `proxy`: `http://user:pass@host:port`, `socks5://host:port`, or a proxy id from the
+        /// proxy engine. Without it the session leaves from one fixed address.
+        proxy(proxy: impl Into<String>) => proxy = Some(proxy.into());
 
-    /// `timeout_ms`: the page load. FourA's default: 30 000 ms; at most 120 000 ms.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
+        /// `timeout_ms`: the page load. FourA's default: 30 000 ms; at most 120 000 ms.
+        timeout(timeout: Duration) => timeout = Some(timeout);
 
-    /// `checkStatus`: the status the page must have; another one fails the call.
-    pub fn check_status(mut self, status: u16) -> Self {
-        self.check_status = Some(status);
-        self
-    }
+        /// `checkStatus`: the status the page must have; another one fails the call.
+        check_status(status: u16) => check_status = Some(status);
 
-    /// `checkText`: text the rendered page must contain after navigation (it does not wait
-    /// for it to appear); missing, it fails the call.
-    pub fn check_text(mut self, text: impl Into<String>) -> Self {
-        self.check_text = Some(text.into());
-        self
-    }
+        /// `checkText`: text the rendered page must contain after navigation (it does not wait
+        /// for it to appear); missing, it fails the call.
+        check_text(text: impl Into<String>) => check_text = Some(text.into());
 
-    /// `unblocker`: solve supported anti-bot challenges. FourA's default, and this crate's:
-    /// `true`, always sent.
-    pub fn unblocker(mut self, on: bool) -> Self {
-        self.unblocker = on;
-        self
+        /// `unblocker`: solve supported anti-bot challenges. FourA's default, and this crate's:
+        /// `true`, always sent.
+        unblocker(on: bool) => unblocker = on;
     }
 
     /// The request as [`Client::browser`] sends it (and [`Client::preview`] shows it),

@@ -58,27 +58,18 @@ impl ProxyRequest {
 
     crate::macros::call_option_setters!();
 
-    /// `maxTries`: exits to try, 1–90. FourA's default: 5; protected sites often need 25–30.
-    pub fn max_tries(mut self, tries: u32) -> Self {
-        self.max_tries = Some(tries);
-        self
+    crate::macros::setters! {
+        /// `maxTries`: exits to try, 1–90. FourA's default: 5; protected sites often need
+        /// 25–30.
+        max_tries(tries: u32) => max_tries = Some(tries);
+
+        /// `timeout_ms`: the whole rotation, all attempts together. FourA's default: 45 000 ms;
+        /// at most 120 000 ms. A short one can end the rotation before `max_tries`.
+        timeout(timeout: Duration) => timeout = Some(timeout);
     }
 
-    /// `timeout_ms`: the whole rotation, all attempts together. FourA's default: 45 000 ms;
-    /// at most 120 000 ms. A short one can end the rotation before `max_tries`.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// `ignoreProxies`: exits (proxy ids or URLs) not to use.
-    pub fn ignore_proxies<I, S>(mut self, ids: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.ignore_proxies.extend(ids.into_iter().map(Into::into));
-        self
+    crate::macros::ignore_proxies_setter! {
+        /// `ignoreProxies`: exits (proxy ids or URLs) not to use.
     }
 
     /// `exitCountries`: two-letter country codes the exit must be in (trimmed, upper-cased

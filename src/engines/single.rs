@@ -102,109 +102,61 @@ impl SingleRequest {
         self
     }
 
-    /// `unblocker`: send a full browser header set (User-Agent, Sec-Ch-Ua, Sec-Fetch-*, …).
-    /// Default here: `true`, always sent.
-    pub fn unblocker(mut self, on: bool) -> Self {
-        self.unblocker = on;
-        self
-    }
+    crate::macros::setters! {
+        /// `unblocker`: send a full browser header set (User-Agent, Sec-Ch-Ua, Sec-Fetch-*, …).
+        /// Default here: `true`, always sent.
+        unblocker(on: bool) => unblocker = on;
 
-    /// `profile`: an exact browser-profile id from [`Client::profiles`].
-    pub fn profile(mut self, id: impl Into<String>) -> Self {
-        self.profile = Some(id.into());
-        self
-    }
+        /// `profile`: an exact browser-profile id from [`Client::profiles`].
+        profile(id: impl Into<String>) => profile = Some(id.into());
 
-    /// `browser`: `Chrome`, `Edge`, `Safari`, `Firefox` or `Tor`.
-    pub fn browser(mut self, browser: impl Into<String>) -> Self {
-        self.browser = Some(browser.into());
-        self
-    }
+        /// `browser`: `Chrome`, `Edge`, `Safari`, `Firefox` or `Tor`.
+        browser(browser: impl Into<String>) => browser = Some(browser.into());
 
-    /// `os`: `Windows`, `macOS`, `Android`, `iOS`, or an exact catalogue label.
-    pub fn os(mut self, os: impl Into<String>) -> Self {
-        self.os = Some(os.into());
-        self
-    }
+        /// `os`: `Windows`, `macOS`, `Android`, `iOS`, or an exact catalogue label.
+        os(os: impl Into<String>) => os = Some(os.into());
 
-    /// `version`: a browser version as listed in the catalogue, e.g. `147`.
-    pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.version = Some(version.into());
-        self
-    }
+        /// `version`: a browser version as listed in the catalogue, e.g. `147`.
+        version(version: impl Into<String>) => version = Some(version.into());
 
-    /// `data`: a request body sent to the target as-is.
-    pub fn body(mut self, body: impl Into<String>) -> Self {
-        self.data = Some(RequestData::Text(body.into()));
-        self
-    }
+        /// `data`: a request body sent to the target as-is.
+        body(body: impl Into<String>) => data = Some(RequestData::Text(body.into()));
 
-    /// `data`: a JSON request body (FourA serialises it for the target).
-    pub fn json_body(mut self, body: Value) -> Self {
-        self.data = Some(RequestData::Json(body));
-        self
-    }
+        /// `data`: a JSON request body (FourA serialises it for the target).
+        json_body(body: Value) => data = Some(RequestData::Json(body));
 
-    /// `proxy`: `http://host:port`, `socks5://host:port`, or a proxy id returned by the proxy
-    /// engine (to reuse that exit). Not available inside a [`ProxyRequest`](crate::ProxyRequest).
-    pub fn proxy(mut self, proxy: impl Into<String>) -> Self {
-        self.proxy = Some(proxy.into());
-        self
-    }
+        /// `proxy`: `http://host:port`, `socks5://host:port`, or a proxy id returned by the
+        /// proxy engine (to reuse that exit). Not available inside a
+        /// [`ProxyRequest`](crate::ProxyRequest).
+        proxy(proxy: impl Into<String>) => proxy = Some(proxy.into());
 
-    /// `timeout_ms`: the whole request at FourA (per attempt on the proxy engine).
-    /// FourA's default: 15 000 ms; at most 120 000 ms.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
+        /// `timeout_ms`: the whole request at FourA (per attempt on the proxy engine).
+        /// FourA's default: 15 000 ms; at most 120 000 ms.
+        timeout(timeout: Duration) => timeout = Some(timeout);
 
-    /// `connect_timeout_ms`: TCP/TLS connect to the target. FourA's default: 5 000 ms.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
+        /// `connect_timeout_ms`: TCP/TLS connect to the target. FourA's default: 5 000 ms.
+        connect_timeout(timeout: Duration) => connect_timeout = Some(timeout);
 
-    /// `accept_timeout_ms`: time to the target's first response byte after sending.
-    pub fn accept_timeout(mut self, timeout: Duration) -> Self {
-        self.accept_timeout = Some(timeout);
-        self
-    }
+        /// `accept_timeout_ms`: time to the target's first response byte after sending.
+        accept_timeout(timeout: Duration) => accept_timeout = Some(timeout);
 
-    /// `server_response_timeout_ms`: time for the target's full response.
-    pub fn server_response_timeout(mut self, timeout: Duration) -> Self {
-        self.server_response_timeout = Some(timeout);
-        self
-    }
+        /// `server_response_timeout_ms`: time for the target's full response.
+        server_response_timeout(timeout: Duration) => server_response_timeout = Some(timeout);
 
-    /// `dns_cache_timeout_sec`: how long FourA caches the target's DNS answer (0–240 s).
-    pub fn dns_cache_timeout(mut self, ttl: Duration) -> Self {
-        self.dns_cache_timeout = Some(ttl);
-        self
-    }
+        /// `dns_cache_timeout_sec`: how long FourA caches the target's DNS answer (0–240 s).
+        dns_cache_timeout(ttl: Duration) => dns_cache_timeout = Some(ttl);
 
-    /// `followRedirects`: redirect hops to follow (0–20). FourA's default: none followed.
-    pub fn follow_redirects(mut self, hops: u8) -> Self {
-        self.follow_redirects = Some(hops);
-        self
-    }
+        /// `followRedirects`: redirect hops to follow (0–20). FourA's default: none followed.
+        follow_redirects(hops: u8) => follow_redirects = Some(hops);
 
-    /// `tryJsonData`: parse a JSON body, so [`SingleResponse::json`] needs no second parse.
-    pub fn try_json_data(mut self, on: bool) -> Self {
-        self.try_json_data = Some(on);
-        self
-    }
+        /// `tryJsonData`: parse a JSON body, so [`SingleResponse::json`] needs no second parse.
+        try_json_data(on: bool) => try_json_data = Some(on);
 
-    /// `returnBuffer`: return the body as bytes (for binary targets).
-    pub fn return_buffer(mut self, on: bool) -> Self {
-        self.return_buffer = Some(on);
-        self
-    }
+        /// `returnBuffer`: return the body as bytes (for binary targets).
+        return_buffer(on: bool) => return_buffer = Some(on);
 
-    /// `validate`: what counts as success (see [`Validate`]).
-    pub fn validate(mut self, rules: Validate) -> Self {
-        self.validate = Some(rules);
-        self
+        /// `validate`: what counts as success (see [`Validate`]).
+        validate(rules: Validate) => validate = Some(rules);
     }
 
     /// The server-side time this request may take.
@@ -311,11 +263,7 @@ impl SingleRequest {
             try_json_data: self.try_json_data,
             unblocker: self.unblocker,
             url: &self.url,
-            validate: self
-                .validate
-                .as_ref()
-                .filter(|r| !r.is_empty())
-                .map(Validate::to_wire),
+            validate: Validate::wire_field(&self.validate),
             version: trimmed(&self.version),
         }
     }

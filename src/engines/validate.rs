@@ -107,6 +107,15 @@ impl Validate {
         Ok(())
     }
 
+    /// The `validate` field of a request that may have rules: none, or only empty ones, send
+    /// nothing.
+    pub(crate) fn wire_field(rules: &Option<Validate>) -> Option<WireValidate<'_>> {
+        rules
+            .as_ref()
+            .filter(|r| !r.is_empty())
+            .map(Validate::to_wire)
+    }
+
     /// The `validate` object sent: only the rules that were set.
     pub(crate) fn to_wire(&self) -> WireValidate<'_> {
         WireValidate {

@@ -54,30 +54,21 @@ impl TaskRequest {
         }
     }
 
-    /// `options.waitFor`: a CSS selector the browser waits for. Only for [`TaskType::Browser`].
-    pub fn wait_for(mut self, selector: impl Into<String>) -> Self {
-        self.wait_for = Some(selector.into());
-        self
-    }
+    crate::macros::setters! {
+        /// `options.waitFor`: a CSS selector the browser waits for. Only for [`TaskType::Browser`].
+        wait_for(selector: impl Into<String>) => wait_for = Some(selector.into());
 
-    /// `options.timeout`: how long FourA may work on the task, sent in milliseconds.
-    /// FourA's default: 30 000 ms. The client's own wait grows with it (timeout + 15 s)
-    /// unless [`ClientBuilder::timeout`](crate::ClientBuilder::timeout) was set.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
+        /// `options.timeout`: how long FourA may work on the task, sent in milliseconds.
+        /// FourA's default: 30 000 ms. The client's own wait grows with it (timeout + 15 s)
+        /// unless [`ClientBuilder::timeout`](crate::ClientBuilder::timeout) was set.
+        timeout(timeout: Duration) => timeout = Some(timeout);
 
-    /// `options.proxyCountry`: a two-letter country code, sent upper-cased (`de` → `DE`).
-    pub fn proxy_country(mut self, country: impl Into<String>) -> Self {
-        self.proxy_country = Some(country.into());
-        self
-    }
+        /// `options.proxyCountry`: a two-letter country code, sent upper-cased (`de` → `DE`).
+        proxy_country(country: impl Into<String>) => proxy_country = Some(country.into());
 
-    /// `options.javascript`: render JavaScript (for the `single` type). FourA's default: `false`.
-    pub fn javascript(mut self, enabled: bool) -> Self {
-        self.javascript = Some(enabled);
-        self
+        /// `options.javascript`: render JavaScript (for the `single` type).
+        /// FourA's default: `false`.
+        javascript(enabled: bool) => javascript = Some(enabled);
     }
 
     /// Adds a header to `options.headers` (sent as a JSON object). Setting a name again,

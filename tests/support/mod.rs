@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use foura::mock::{Fault, MockServer, ReceivedRequest};
-use foura::{ApiKey, Client, ClientBuilder, Error, Task, TaskType};
+use std::time::Duration;
+
+use foura::{ApiKey, Client, ClientBuilder, Error, SingleRequest, Task, TaskType};
 use serde_json::Value;
 
 /// A builder aimed at `server` with `key` and no proxy taken from the environment; every other
@@ -69,4 +71,31 @@ pub fn is_base36_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+}
+
+/// `request` with every connection setting after `timeout` moved off its default (connect 5 s,
+/// accept 2.5 s, server response 0, DNS cache 60 s, 5 redirects, `tryJsonData` on,
+/// `returnBuffer` off): the part of a "full" single request that the wire and JSON tests share.
+pub fn with_connection_settings(request: SingleRequest) -> SingleRequest {
+    request
+        .connect_timeout(Duration::from_secs(5))
+        .accept_timeout(Duration::from_millis(2_500))
+        .server_response_timeout(Duration::ZERO)
+        .dns_cache_timeout(Duration::from_secs(60))
+        .follow_redirects(5)
+        .try_json_data(true)
+        .return_buffer(false)
+}
+
+/// Sets the environment variable `name` to `value`. Only for the binaries whose one test is the
+/// one thread that reads or writes the environment (`env`, `key_file_env`, `build_fetch`).
+pub fn set_env(name: &str, value: &str) {
+    // SAFETY: the caller's binary runs one test, the only thread that touches the environment.
+    unsafe { std::env::set_var(name, value) }
+}
+
+/// Removes the environment variable `name`; the same rule as [`set_env`].
+pub fn unset_env(name: &str) {
+    // SAFETY: as in `set_env`.
+    unsafe { std::env::remove_var(name) }
 }

@@ -180,5 +180,7 @@ fn minimal(path: &str, url: &str) -> Value {
 mod access;
 mod browser_and_auto;
 mod inspect;
-mod single_and_proxy;
+mod proxy;
+mod refusals;
+mod single;
 mod validation;

@@ -33,27 +33,21 @@ fn the_body_must_be_a_json_object_sent_as_json() {
 #[test]
 fn required_fields_are_required() {
     let server = MockServer::start();
-    assert_invalid(&server, SINGLE, &json!({"url": "https://example.com"}));
-    assert_invalid(&server, SINGLE, &json!({"method": "GET"}));
-    assert_invalid(
-        &server,
-        SINGLE,
-        &json!({"method": "", "url": "https://example.com"}),
-    );
-    assert_invalid(
-        &server,
-        SINGLE,
-        &json!({"method": "G ET", "url": "https://example.com"}),
-    );
-    assert_invalid(&server, PROXY, &json!({"maxTries": 5}));
-    assert_invalid(&server, PROXY, &json!({"request": "https://example.com"}));
-    assert_invalid(
-        &server,
-        PROXY,
-        &json!({"request": {"url": "https://example.com"}}),
-    );
-    assert_invalid(&server, BROWSER, &json!({}));
-    assert_invalid(&server, AUTO, &json!({"method": "GET"}));
+    #[rustfmt::skip]
+    let refused = [
+        (SINGLE, json!({"url": "https://example.com"})),
+        (SINGLE, json!({"method": "GET"})),
+        (SINGLE, json!({"method": "", "url": "https://example.com"})),
+        (SINGLE, json!({"method": "G ET", "url": "https://example.com"})),
+        (PROXY, json!({"maxTries": 5})),
+        (PROXY, json!({"request": "https://example.com"})),
+        (PROXY, json!({"request": {"url": "https://example.com"}})),
+        (BROWSER, json!({})),
+        (AUTO, json!({"method": "GET"})),
+    ];
+    for (path, body) in refused {
+        assert_invalid(&server, path, &body);
+    }
     // Any token is a method.
     ok(
         &server,
@@ -75,26 +69,16 @@ fn unknown_fields_are_refused_everywhere() {
         assert_invalid(&server, path, &body);
     }
     // Fields of other engines are unknown too.
-    assert_invalid(
-        &server,
-        BROWSER,
-        &json!({"url": "https://example.com", "method": "GET"}),
-    );
-    assert_invalid(
-        &server,
-        BROWSER,
-        &json!({"url": "https://example.com", "waitFor": "#x"}),
-    );
-    assert_invalid(
-        &server,
-        AUTO,
-        &json!({"url": "https://example.com", "maxTries": 3}),
-    );
-    assert_invalid(
-        &server,
-        AUTO,
-        &json!({"url": "https://example.com", "profile": "chrome-147-windows"}),
-    );
+    #[rustfmt::skip]
+    let refused = [
+        (BROWSER, json!({"url": "https://example.com", "method": "GET"})),
+        (BROWSER, json!({"url": "https://example.com", "waitFor": "#x"})),
+        (AUTO, json!({"url": "https://example.com", "maxTries": 3})),
+        (AUTO, json!({"url": "https://example.com", "profile": "chrome-147-windows"})),
+    ];
+    for (path, body) in refused {
+        assert_invalid(&server, path, &body);
+    }
     // Proxy's inner request has no `proxy`.
     assert_invalid(
         &server,
@@ -174,16 +158,9 @@ fn request_headers_must_be_string_pairs_except_on_browser() {
         ["Cookie", "a=1; b=2"],
         ["Cookie", "c=3"]
     ]);
-    for path in [SINGLE, AUTO] {
-        let mut body = minimal(path, "https://example.com");
-        body["headers"] = good.clone();
-        ok(&server, path, &body);
+    for path in [SINGLE, AUTO, PROXY] {
+        ok(&server, path, &with_headers(path, &good));
     }
-    ok(
-        &server,
-        PROXY,
-        &json!({"request": {"method": "GET", "url": "https://example.com", "headers": good}}),
-    );
     for bad in [
         json!({"Accept": "text/html"}),
         json!([["Accept"]]),
@@ -194,34 +171,33 @@ fn request_headers_must_be_string_pairs_except_on_browser() {
         json!([["X-Evil", "a\r\nInjected: 1"]]),
         json!("Accept: text/html"),
     ] {
-        for path in [SINGLE, AUTO] {
-            let mut body = minimal(path, "https://example.com");
-            body["headers"] = bad.clone();
-            assert_invalid(&server, path, &body);
+        for path in [SINGLE, AUTO, PROXY] {
+            assert_invalid(&server, path, &with_headers(path, &bad));
         }
-        assert_invalid(
-            &server,
-            PROXY,
-            &json!({"request": {"method": "GET", "url": "https://example.com", "headers": bad}}),
-        );
     }
 
-    ok(
-        &server,
-        BROWSER,
-        &json!({"url": "https://example.com", "headers": {"Referer": "https://google.com/"}}),
-    );
+    let referer = json!({"Referer": "https://google.com/"});
+    ok(&server, BROWSER, &with_headers(BROWSER, &referer));
     for bad in [
         json!([["Referer", "https://google.com/"]]),
         json!({"X-Count": 1}),
         json!("Referer: x"),
     ] {
-        assert_invalid(
-            &server,
-            BROWSER,
-            &json!({"url": "https://example.com", "headers": bad}),
-        );
+        assert_invalid(&server, BROWSER, &with_headers(BROWSER, &bad));
     }
+}
+
+/// The smallest body for `path` with `headers` as its `headers` (the inner request's, on the
+/// proxy engine).
+fn with_headers(path: &str, headers: &Value) -> Value {
+    let mut body = minimal(path, "https://example.com");
+    let target = if path == PROXY {
+        &mut body["request"]
+    } else {
+        &mut body
+    };
+    target["headers"] = headers.clone();
+    body
 }
 
 #[test]
