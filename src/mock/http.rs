@@ -165,29 +165,11 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
     }
 }
 
-/// The reason phrase for the status codes the emulator sends.
-pub(crate) fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    }
+/// The standard reason phrase of `status` (`http`'s table), if it has one.
+pub(crate) fn reason(status: u16) -> Option<&'static str> {
+    ureq::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
 }
 
 /// The status line and headers of a response, with `Content-Length` for `body_len`.
@@ -197,7 +179,10 @@ pub(crate) fn head(
     body_len: usize,
     close: bool,
 ) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    let mut out = format!(
+        "HTTP/1.1 {status} {}\r\n",
+        reason(status).unwrap_or("Status")
+    );
     for (name, value) in headers {
         out.push_str(name);
         out.push_str(": ");

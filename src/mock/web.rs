@@ -9,6 +9,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde_json::{Map, Value, json};
 
+use super::http::reason;
+
 /// Every attempt times out.
 pub(crate) const TIMEOUT_HOST: &str = "timeout.test";
 /// A bot check no engine gets past.
@@ -376,7 +378,7 @@ fn hop(https: bool, code: u16, headers: Vec<(&str, Value)>) -> Value {
     let result = if https {
         json!({ "version": "HTTP/2", "code": code, "reason": "" })
     } else {
-        json!({ "version": "HTTP/1.1", "code": code, "reason": reason(code) })
+        json!({ "version": "HTTP/1.1", "code": code, "reason": reason(code).unwrap_or("") })
     };
     let mut map = Map::new();
     map.insert("result".into(), result);
@@ -426,7 +428,7 @@ fn ordinary(
         ("application/json; charset=utf-8", doc.to_string())
     } else {
         let title = if status != 200 {
-            format!("{status} {}", reason(status))
+            format!("{status} {}", reason(status).unwrap_or(""))
         } else if EXAMPLE_HOSTS.contains(&site.host.as_str()) {
             "Example Domain".to_owned()
         } else {
@@ -518,33 +520,6 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
-}
-
-/// The reason phrase the virtual web sends over HTTP/1.1.
-pub(crate) fn reason(code: u16) -> &'static str {
-    match code {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        410 => "Gone",
-        418 => "I'm a teapot",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
-    }
 }
 
 fn escape(s: &str) -> String {
