@@ -13,7 +13,7 @@ use crate::defaults::CREATION_MAX_IDLE;
 use crate::error::{Error, ErrorKind, Service, sanitize};
 use crate::key::ApiKey;
 use crate::meta::Meta;
-use crate::redact::{head_text, redact, scrub_meta};
+use crate::redact::{head_text, redact, redact_forms, scrub_meta};
 use crate::settings::{Attempt, Hook, Settings};
 use crate::transport::{Exchange, may_have_reached_server};
 
@@ -372,7 +372,7 @@ impl Line<'_> {
             };
             // A success body is scrubbed too, before anything decodes it: a server echoing
             // the key in a task's fields, an unknown field or a page cannot hand it back.
-            if let Cow::Owned(clean) = redact(&body, secret) {
+            if let Some(Cow::Owned(clean)) = self.key.map(|k| redact_forms(&body, k.forms())) {
                 body = Zeroizing::new(clean);
             }
             return Ok(Reply {
@@ -439,27 +439,41 @@ fn encoding_note(encoding: &str) -> String {
 
 /// Reads `reader` to its end into a buffer wiped when dropped, first sized for `expected`
 /// bytes. It grows by moving into a larger wiped buffer, so no unwiped copy is left behind.
+///
+/// The bytes are read straight into the buffer's own (zero-filled) room: a wiped bounce
+/// buffer would cost a volatile wipe of its whole size on every answer.
 fn read_wiped(mut reader: impl Read, expected: u64) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    // One byte more than announced, so that reading the end needs no larger buffer.
+    let first = usize::try_from(expected)
+        .unwrap_or(0)
+        .saturating_add(1)
+        .max(1 << 10);
     let mut body = Zeroizing::new(Vec::new());
-    let _ = body.try_reserve_exact(usize::try_from(expected).unwrap_or(0));
-    let mut chunk = Zeroizing::new([0u8; 16 << 10]);
+    if body.try_reserve_exact(first).is_err() {
+        // A claimed length that cannot be reserved (a lying server) is not an abort: the
+        // buffer grows as bytes really arrive.
+        body.reserve_exact(1 << 10);
+    }
+    let mut len = 0;
     loop {
-        let n = match reader.read(&mut chunk[..]) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if body.capacity() - body.len() < n {
+        if len == body.capacity() {
             let mut bigger = Zeroizing::new(Vec::new());
             bigger
-                .try_reserve_exact((body.capacity() * 2).max(body.len() + n))
+                .try_reserve_exact((len * 2).max(16 << 10))
                 .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
-            bigger.extend_from_slice(&body);
+            bigger.extend_from_slice(&body[..len]);
             body = bigger;
         }
-        body.extend_from_slice(&chunk[..n]);
+        let room = body.capacity();
+        body.resize(room, 0);
+        match reader.read(&mut body[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
+    body.truncate(len);
     Ok(body)
 }
 

@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
+use std::sync::OnceLock;
+
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind};
@@ -88,6 +90,9 @@ const WHERE_KEYS_LIVE: &str = "copy your key from the FourA Dashboard (Settings 
 /// request's `HeaderValue`, the two response `HeaderValue`s and ureq's two connection buffers.
 pub struct ApiKey {
     secret: Zeroizing<String>,
+    /// The forms the key is searched for in what servers send back (escaped, percent- and
+    /// base64-encoded), built on first use and wiped with the key.
+    forms: OnceLock<Vec<Zeroizing<Vec<u8>>>>,
 }
 
 impl ApiKey {
@@ -131,7 +136,10 @@ impl ApiKey {
         // An exact-capacity copy: nothing reallocates, so no unwiped fragment is left behind.
         let mut secret = Zeroizing::new(String::with_capacity(trimmed.len()));
         secret.push_str(trimmed);
-        Ok(Self { secret })
+        Ok(Self {
+            secret,
+            forms: OnceLock::new(),
+        })
     }
 
     /// Reads the key from a file, trimming surrounding whitespace (the trailing newline
@@ -288,6 +296,12 @@ impl ApiKey {
         } else {
             ""
         }
+    }
+
+    /// The forms of the key that redaction searches for, built once per key.
+    pub(crate) fn forms(&self) -> &[Zeroizing<Vec<u8>>] {
+        self.forms
+            .get_or_init(|| crate::redact::needles(self.secret.as_bytes()))
     }
 
     /// Builds `Bearer <key>` in an exactly pre-sized buffer that is wiped when dropped.

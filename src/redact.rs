@@ -20,7 +20,7 @@ const REDACTED: &str = "<redacted>";
 /// The forms of `secret` searched for: the key itself, and the part of its base64 encoding
 /// that does not depend on what surrounds it, for each of base64's three alignments and both
 /// alphabets (RFC 4648 §4 and §5). Each is also matched when written with escapes.
-fn needles(secret: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+pub(crate) fn needles(secret: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
     const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = vec![Zeroizing::new(secret.to_vec())];
     for lead in 0..3usize {
@@ -114,8 +114,19 @@ pub(crate) fn redact<'a>(bytes: &'a [u8], secret: Option<&str>) -> Cow<'a, [u8]>
     let Some(secret) = secret.map(str::as_bytes).filter(|s| !s.is_empty()) else {
         return Cow::Borrowed(bytes);
     };
-    let needles = needles(secret);
-    let Some(mut next) = find(bytes, 0, &needles) else {
+    // No form of the key is shorter than the key itself (a base64 core is kept only when it
+    // is at least as long), so a shorter text — a request id, an exit class — holds none,
+    // and the forms need not be built for it.
+    if bytes.len() < secret.len() {
+        return Cow::Borrowed(bytes);
+    }
+    redact_forms(bytes, &needles(secret))
+}
+
+/// `bytes` with every one of `needles` (the forms of a key, [`needles`]) replaced by
+/// `<redacted>`: for a caller that keeps the forms of its key.
+pub(crate) fn redact_forms<'a>(bytes: &'a [u8], needles: &[Zeroizing<Vec<u8>>]) -> Cow<'a, [u8]> {
+    let Some(mut next) = find(bytes, 0, needles) else {
         return Cow::Borrowed(bytes);
     };
     let mut out = Vec::with_capacity(bytes.len());
@@ -125,7 +136,7 @@ pub(crate) fn redact<'a>(bytes: &'a [u8], secret: Option<&str>) -> Cow<'a, [u8]>
         out.extend_from_slice(&bytes[done..at]);
         out.extend_from_slice(REDACTED.as_bytes());
         done = at + len;
-        match find(bytes, done, &needles) {
+        match find(bytes, done, needles) {
             Some(found) => next = found,
             None => break,
         }
@@ -136,7 +147,9 @@ pub(crate) fn redact<'a>(bytes: &'a [u8], secret: Option<&str>) -> Cow<'a, [u8]>
 
 /// Whether `text` holds any form of `secret`.
 pub(crate) fn contains(text: &str, secret: &str) -> bool {
-    !secret.is_empty() && find(text.as_bytes(), 0, &needles(secret.as_bytes())).is_some()
+    !secret.is_empty()
+        && text.len() >= secret.len()
+        && find(text.as_bytes(), 0, &needles(secret.as_bytes())).is_some()
 }
 
 /// The first 4 KiB of `body` as text, with `secret` removed, so that a snippet cut from it
@@ -258,6 +271,17 @@ mod tests {
             let out = redacted(encoded);
             // What is left is the encoded `Bearer ` and at most a character at either edge.
             assert!(out.replace(REDACTED, "").len() <= 12, "{encoded} -> {out}");
+        }
+    }
+
+    #[test]
+    fn no_form_of_a_key_is_shorter_than_the_key() {
+        // What lets `redact` pass over texts shorter than the key without building forms.
+        for n in 1..200 {
+            let key = "k".repeat(n);
+            for needle in needles(key.as_bytes()) {
+                assert!(needle.len() >= n, "key of {n}: a form of {}", needle.len());
+            }
         }
     }
 }
