@@ -56,6 +56,8 @@ pub fn is_jsonl_name(name: &str) -> Option<bool> {
 /// The input file as jobs, in order.
 pub struct Inputs {
     reader: Box<dyn BufRead>,
+    /// The line being read, kept across lines.
+    buf: Vec<u8>,
     line: u64,
     /// Jobs handed to the batch so far: the next one's batch index.
     yielded: usize,
@@ -86,6 +88,7 @@ impl Inputs {
     ) -> Inputs {
         Inputs {
             reader,
+            buf: Vec::new(),
             line: 0,
             yielded: 0,
             jsonl,
@@ -137,10 +140,10 @@ impl Iterator for Inputs {
     type Item = Job;
 
     fn next(&mut self) -> Option<Job> {
-        let mut buf = Vec::new();
         loop {
+            let buf = &mut self.buf;
             buf.clear();
-            match self.reader.read_until(b'\n', &mut buf) {
+            match self.reader.read_until(b'\n', buf) {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => {
@@ -156,7 +159,8 @@ impl Iterator for Inputs {
             while matches!(buf.last(), Some(b'\n' | b'\r')) {
                 buf.pop();
             }
-            let built = match std::str::from_utf8(&buf) {
+            let buf = &self.buf;
+            let built = match std::str::from_utf8(buf) {
                 Err(_) => Err(Invalid {
                     kind: "NotUtf8",
                     message: "the line is not UTF-8 text".to_owned(),

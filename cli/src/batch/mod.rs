@@ -5,6 +5,7 @@ mod input;
 mod progress;
 mod resume;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -16,6 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use foura::{CancelToken, Client, Error, Outcome, StopReason};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::args::{BatchArgs, Global};
@@ -70,6 +72,7 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
         other_shards: 0,
         last_line: 0,
         content_dir: args.content_dir.clone(),
+        line: Vec::new(),
     }));
     let inputs = Inputs::new(
         reader,
@@ -239,6 +242,8 @@ pub struct State {
     other_shards: usize,
     last_line: u64,
     content_dir: Option<PathBuf>,
+    /// The output line being built, kept across lines.
+    line: Vec<u8>,
 }
 
 impl State {
@@ -249,14 +254,17 @@ impl State {
         }
     }
 
-    /// Writes one record as one line with one write, so an interrupted run leaves whole lines.
-    fn write(&mut self, record: &Value) {
+    /// Writes one record as one line with one `write(2)` of the whole line, so an interrupted
+    /// run leaves whole lines and every line written is the kernel's (a crash of this process
+    /// loses none) without a flush per line. The line is built in a buffer kept across calls.
+    fn write(&mut self, record: &impl Serialize) {
         if self.write_error.is_some() {
             return;
         }
-        let mut line = serde_json::to_vec(record).expect("a JSON value encodes");
-        line.push(b'\n');
-        if let Err(e) = self.out.write_all(&line).and_then(|()| self.out.flush()) {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, record).expect("a record encodes");
+        self.line.push(b'\n');
+        if let Err(e) = self.out.write_all(&self.line) {
             self.write_error = Some(e);
         }
     }
@@ -267,42 +275,50 @@ impl State {
             return;
         };
         let id = outcome.id.map(|id| id.to_string());
-        let record = match outcome.result {
-            Ok((reply, elapsed)) => self.success(line, &url, id, &reply, elapsed),
-            Err(e) => failure(line, &url, json!(id), &e),
-        };
-        self.write(&record);
+        match outcome.result {
+            Ok((reply, elapsed)) => self.success(line, &url, id.as_deref(), &reply, elapsed),
+            Err(e) => self.write(&failure(line, &url, json!(id), &e)),
+        }
     }
 
+    /// Writes a success: the page inline, or in `--content-dir` when it is large.
     fn success(
         &mut self,
         line: u64,
         url: &str,
-        id: Option<String>,
+        id: Option<&str>,
         reply: &Reply,
         elapsed: Duration,
-    ) -> Value {
+    ) {
         let meta = reply.meta();
-        let mut record = json!({
-            "line": line, "url": url, "id": id, "ok": true,
-            "status": reply.status(), "credits": meta.credits,
-            "request_id": meta.request_id, "attempts": meta.attempts,
-            "elapsed_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        });
         let page = reply.page();
-        match (&self.content_dir, &id) {
+        let mut record = Success {
+            attempts: meta.attempts,
+            content: None,
+            content_file: None,
+            credits: meta.credits,
+            elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            id,
+            line,
+            ok: true,
+            request_id: meta.request_id.as_deref(),
+            status: reply.status(),
+            url,
+        };
+        match (&self.content_dir, id) {
             (Some(dir), Some(id)) if page.len() > INLINE_LIMIT => {
                 let path = dir.join(format!("{id}.page"));
                 if let Err(e) = std::fs::write(&path, &page) {
                     let message =
                         format!("cannot write {}: {}", path.display(), exit::io_reason(&e));
-                    return local_failure(line, url, "id", json!(id), "Io", &message);
+                    let record = local_failure(line, url, "id", json!(id), "Io", &message);
+                    return self.write(&record);
                 }
-                record["content_file"] = json!(path.display().to_string());
+                record.content_file = Some(path.display().to_string());
             }
-            _ => record["content"] = json!(String::from_utf8_lossy(&page)),
+            _ => record.content = Some(String::from_utf8_lossy(&page)),
         }
-        record
+        self.write(&record);
     }
 
     /// Answers an input line that never became a request (unreadable or invalid): in the
@@ -320,6 +336,25 @@ impl State {
         let record = local_failure(line, url, "input_id", json!(hash), kind, message);
         self.write(&record);
     }
+}
+
+/// The record of a success. Its fields are in the order of their names: the order the
+/// output has always had (serde_json's sorted maps), so lines stay byte for byte the same.
+#[derive(Serialize)]
+struct Success<'a> {
+    attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_file: Option<String>,
+    credits: Option<f64>,
+    elapsed_ms: u64,
+    id: Option<&'a str>,
+    line: u64,
+    ok: bool,
+    request_id: Option<&'a str>,
+    status: Option<u16>,
+    url: &'a str,
 }
 
 /// The record of a request FourA (or the transport) failed.
