@@ -50,12 +50,20 @@ pub enum Command {
     /// What FourA sees of this machine (GET /inspect: its IP, any proxy), as one JSON object.
     /// Needs no key.
     Inspect,
-    /// Run the built-in FourA emulator on loopback until Ctrl-C; prints `export` lines for
-    /// `eval`.
+    /// Run the built-in FourA emulator on loopback until Ctrl-C; prints `export` lines on
+    /// stdout.
+    ///
+    /// It keeps serving, so stdout stays open: `eval "$(foura emulator)"` would wait forever.
+    /// Run it in the background and source the lines once written:
+    ///   foura emulator --env-file emulator.env &
+    ///   while [ ! -e emulator.env ]; do sleep 0.1; done; . ./emulator.env
     Emulator {
         /// The port to listen on. Default: any free one.
         #[arg(long, value_name = "P")]
         port: Option<u16>,
+        /// Also write the export lines to this file (complete once it exists), then serve.
+        #[arg(long, value_name = "PATH")]
+        env_file: Option<PathBuf>,
     },
 }
 
