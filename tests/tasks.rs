@@ -355,3 +355,40 @@ fn a_tasks_key_refused_by_the_tasks_api_gets_no_talk_of_the_other_api() {
     assert!(!hint.contains("engine-API key"), "{hint}");
     assert!(hint.contains("IP allow-list"), "{hint}");
 }
+
+#[test]
+fn require_completed_turns_a_failed_or_pending_task_into_engine_failed() {
+    let server = MockServer::start();
+    let client = server.client();
+    let done = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    assert_eq!(
+        done.require_completed().unwrap().status,
+        TaskStatus::Completed
+    );
+
+    server.push_fault(Fault::json(
+        201,
+        &json!({"id": "task_9", "status": "failed", "url": "https://example.com",
+                "error": {"message": "Download failed"}}),
+    ));
+    let failed = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    let e = failed.require_completed().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::EngineFailed);
+    let text = e.to_string();
+    assert!(text.contains("task_9 is failed: Download failed"), "{text}");
+
+    server.push_fault(Fault::json(
+        201,
+        &json!({"id": "task_7", "status": "pending"}),
+    ));
+    let pending = client
+        .submit("https://example.com", TaskType::Single)
+        .unwrap();
+    let e = pending.require_completed().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::EngineFailed);
+    assert!(e.to_string().contains("task_7 is pending"), "{e}");
+}

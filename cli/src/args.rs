@@ -50,14 +50,24 @@ pub enum Command {
     /// What FourA sees of this machine (GET /inspect: its IP, any proxy), as one JSON object.
     /// Needs no key.
     Inspect,
-    /// Run the built-in FourA emulator on loopback until Ctrl-C; prints `export` lines for
-    /// `eval`.
+    /// Run the built-in FourA emulator on loopback until Ctrl-C; prints `export` lines on
+    /// stdout (and in --env-file).
+    #[command(after_help = EMULATOR_HELP)]
     Emulator {
         /// The port to listen on. Default: any free one.
         #[arg(long, value_name = "P")]
         port: Option<u16>,
+        /// Also write the export lines to this file (complete once it exists), then serve.
+        #[arg(long, value_name = "PATH")]
+        env_file: Option<PathBuf>,
     },
 }
+
+const EMULATOR_HELP: &str = "\
+It keeps serving, so its stdout stays open: `eval \"$(foura emulator)\"` would wait forever.
+Run it in the background and source the lines once the file exists:
+  foura emulator --env-file emulator.env &
+  while [ ! -e emulator.env ]; do sleep 0.1; done; . ./emulator.env";
 
 const BATCH_HELP: &str = "\
 Input: a text file of URLs, one per line, or JSON lines (.jsonl/.ndjson, or a first line that
@@ -67,13 +77,20 @@ with an optional \"engine\". Blank lines and lines starting with # are skipped. 
 invalid line becomes an error line in the output, naming its line number.
 
 Output: one JSON object per input, as results complete: line, url, id (the request's stable
-id), ok, then status, credits, request_id, attempts, elapsed_ms and content (or content_file),
-or error {kind, message, status, retry_after_s, maybe_created}. A line that is not a request
+id), ok, then status, credits, request_id, attempts, elapsed_ms and content (or content_file;
+a page that is not UTF-8 goes to content_file with --content-dir, else byte for byte into
+content_base64, standard base64), or error {kind, message, status, retry_after_s,
+maybe_created}; kind is an ErrorKind name (a task that did not complete: EngineFailed; a line
+that is not a request: InvalidRequest; Io: a page could not be written to --content-dir). A line that is not a request
 has \"id\": null and an input_id (a hash of the line, not a request id) instead.
 
 Resume: `--resume` sends only the inputs the output does not answer yet (matched by id) and
 appends; a torn last line is rewritten. Task creations recorded with maybe_created are never
-re-sent, even with --retry-failed: a resumed run never pays twice.";
+re-sent, even with --retry-failed: a resumed run never pays twice. A resumed run exits 1 when
+the output still records a failure for one of its inputs.
+
+Dry run: the curl commands go to stdout, even with -o (the output is never opened for
+writing); with --resume only those of the inputs the output does not answer yet.";
 
 /// FourA's two APIs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,7 +161,8 @@ pub struct FetchArgs {
     /// Wait for this CSS selector before taking the page (tasks API).
     #[arg(long, value_name = "SELECTOR")]
     pub wait_for: Option<String>,
-    /// FourA's own timeout for the fetch, in seconds (the client waits that plus a margin).
+    /// FourA's own timeout for the fetch, in seconds (the client waits that plus a margin;
+    /// engines: at most 120, auto 180).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
     /// Write the page to FILE instead of stdout.
@@ -168,7 +186,7 @@ pub struct BatchArgs {
     /// How FourA fetches each input (a JSON line's "engine" wins).
     #[arg(long, value_enum, default_value_t)]
     pub engine: EngineName,
-    /// FourA's own timeout for each request, in seconds.
+    /// FourA's own timeout for each request, in seconds (engines: at most 120, auto 180).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
     /// The most requests in flight at once (1 to 256).

@@ -20,7 +20,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Status => status(&cli.global),
         Command::Profiles => profiles(&cli.global),
         Command::Inspect => inspect(&cli.global),
-        Command::Emulator { port } => emulator(port),
+        Command::Emulator { port, env_file } => emulator(port, env_file.as_deref()),
     }
 }
 
@@ -28,6 +28,36 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
 pub struct Session {
     pub client: Client,
     pub api: Api,
+    /// The key file the key was read from (`--key-file` or `FOURA_API_KEY_FILE`), if any.
+    pub key_file: Option<std::path::PathBuf>,
+}
+
+impl Session {
+    /// For a dry run: the printed commands read the key from `$FOURA_API_KEY`, which a key
+    /// read from a file leaves unset; says so once on stderr (never the key itself).
+    pub fn dry_run_key_hint(&self) {
+        if let Some(path) = &self.key_file {
+            if std::env::var_os(foura::API_KEY_ENV).is_none_or(|v| v.is_empty()) {
+                eprintln!(
+                    "foura: the commands read the key from $FOURA_API_KEY; set it first, e.g. \
+                     export FOURA_API_KEY=\"$(cat {})\"",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// The key file the key comes from: `--key-file`, or `FOURA_API_KEY_FILE` when
+/// `FOURA_API_KEY` is not set.
+fn key_file(global: &Global) -> Option<std::path::PathBuf> {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    global.key_file.clone().or_else(|| {
+        set(foura::API_KEY_ENV)
+            .is_none()
+            .then(|| set(foura::API_KEY_FILE_ENV).map(Into::into))
+            .flatten()
+    })
 }
 
 /// The key from `--key-file`, or else the environment (`FOURA_API_KEY` or
@@ -87,16 +117,32 @@ pub fn session(global: &Global, pool: usize) -> Result<Session, Failure> {
         builder = builder.base_url(base);
     }
     let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
-    Ok(Session { client, api })
+    Ok(Session {
+        client,
+        api,
+        key_file: key_file(global),
+    })
 }
 
-/// `--timeout SECS` as a duration, refusing what FourA cannot take.
-pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>, Failure> {
+/// `--timeout SECS` as a duration, refusing what FourA cannot take: the engines take at most
+/// 120 s (`timeout_ms`, "max: 120000", <https://foura.ai/docs/api/endpoints>), auto 180 s
+/// (`fouradata/mcp` `src/tools/auto.ts`); the tasks API documents no maximum, and 600 s is
+/// allowed.
+pub fn timeout(
+    secs: Option<f64>,
+    api: Api,
+    engine: EngineName,
+) -> Result<Option<Duration>, Failure> {
+    let (max, which) = match (api, engine) {
+        (Api::Tasks, _) => (600.0, "the tasks API"),
+        (Api::Engines, EngineName::Auto) => (180.0, "the auto engine"),
+        (Api::Engines, _) => (120.0, "the engines"),
+    };
     match secs {
         None => Ok(None),
-        Some(s) if s.is_finite() && s > 0.0 && s <= 600.0 => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) if s.is_finite() && s > 0.0 && s <= max => Ok(Some(Duration::from_secs_f64(s))),
         Some(s) => Err(Failure::usage(format!(
-            "--timeout {s}: give seconds between 0 and 600"
+            "--timeout {s}: give seconds above 0 and at most {max} (the most {which} take)"
         ))),
     }
 }
@@ -104,7 +150,7 @@ pub fn timeout(secs: Option<f64>) -> Result<Option<Duration>, Failure> {
 fn fetch(global: &Global, args: FetchArgs) -> Result<u8, Failure> {
     let session = session(global, 1)?;
     let mut options = Options {
-        timeout: timeout(args.timeout)?,
+        timeout: timeout(args.timeout, session.api, args.engine)?,
         countries: args.countries.clone(),
         wait_for: args.wait_for.clone(),
         ..Options::default()
@@ -120,6 +166,7 @@ fn fetch(global: &Global, args: FetchArgs) -> Result<u8, Failure> {
     let job =
         Job::from_options(session.api, args.engine, &args.url, &options).map_err(Failure::usage)?;
     if args.dry_run {
+        session.dry_run_key_hint();
         let mut curl = job.preview(&session.client)?.to_curl();
         curl.push('\n');
         write_out(args.output.as_deref(), curl.as_bytes())?;
@@ -175,10 +222,20 @@ fn fetch_summary(reply: &Reply, api: Api, engine: EngineName, elapsed: Duration)
 }
 
 fn tasks(global: &Global) -> Result<u8, Failure> {
+    if global.api == Some(Api::Engines) {
+        return Err(Failure::usage(
+            "--api engines: the engine API keeps no list of tasks; `foura tasks` lists the \
+             tasks API's (an fk_live_ key)",
+        ));
+    }
     let session = session(global, 1)?;
     let mut out = std::io::stdout().lock();
     for task in session.client.list_tasks()? {
-        let line = Reply::Task(task).to_json();
+        let mut line = Reply::Task(task).to_json();
+        // `meta` is the list call's, the same on every line: not the task's.
+        if let Value::Object(map) = &mut line {
+            map.remove("meta");
+        }
         let _ = writeln!(out, "{line}");
     }
     Ok(exit::OK)
@@ -256,7 +313,7 @@ fn inspection_json(seen: &Inspection) -> Value {
     out
 }
 
-fn emulator(port: Option<u16>) -> Result<u8, Failure> {
+fn emulator(port: Option<u16>, env_file: Option<&std::path::Path>) -> Result<u8, Failure> {
     use foura::mock::MockServer;
     let port = port.unwrap_or(0);
     let server = MockServer::try_start_on(("127.0.0.1", port)).map_err(|e| {
@@ -276,12 +333,21 @@ fn emulator(port: Option<u16>) -> Result<u8, Failure> {
     })
     .map_err(|e| Failure::new(exit::FAILED, format!("cannot catch Ctrl-C: {e}")))?;
     let url = server.url();
-    println!("export FOURA_API_BASE={url}");
-    println!("export FOURA_API_KEY={}", MockServer::TEST_KEY);
-    println!(
-        "# export FOURA_API_KEY={}  # the engine API's key",
+    let exports = format!(
+        "export FOURA_API_BASE={url}\nexport FOURA_API_KEY={}\n\
+         # export FOURA_API_KEY={}  # the engine API's key\n",
+        MockServer::TEST_KEY,
         MockServer::ENGINE_KEY
     );
+    // The file is complete before it appears under its name, so a script that waits for it
+    // never reads half of it.
+    if let Some(path) = env_file {
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, &exports)
+            .and_then(|()| std::fs::rename(&partial, path))
+            .map_err(|e| Failure::io("write", path, &e))?;
+    }
+    print!("{exports}");
     let _ = std::io::stdout().flush();
     eprintln!("foura: the FourA emulator is serving on {url}; Ctrl-C stops it");
     let _ = rx.recv();

@@ -75,8 +75,46 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
-        Failure::new(code_for(e.kind()), e.to_string())
+        Failure::new(code_for(e.kind()), cli_hints(&e.to_string()))
     }
+}
+
+/// The library's hints name its own API; on the command line, the flag or command that does
+/// the same is named instead.
+pub fn cli_hints(text: &str) -> String {
+    const SAME: [(&str, &str); 7] = [
+        (
+            "raise ClientBuilder::timeout, or the request's own timeout (the call waits for it plus 15 s)",
+            "raise --timeout (the tool waits for it plus 15 s)",
+        ),
+        (
+            "raise ClientBuilder::max_response_bytes",
+            "fetch a smaller page",
+        ),
+        ("foura::service_status() shows", "`foura status` shows"),
+        ("check list_tasks before", "check `foura tasks` before"),
+        (
+            "use it with Client::single, proxy, browser, auto and engine batches; the tasks API \
+             (Client::submit, create_task, list_tasks, foura::submit) takes",
+            "use it with --api engines (or no --api); the tasks API takes",
+        ),
+        (
+            "use it with Client::submit, create_task, list_tasks or foura::submit; the engine \
+             API (Client::single, proxy, browser, auto and engine batches) takes",
+            "use it with --api tasks (or no --api); the engine API takes",
+        ),
+        (
+            "Error::attempt_report() says why (raise max_tries for protected sites, or relax validate)",
+            "a JSON line can raise maxTries for protected sites, or relax validate",
+        ),
+    ];
+    let mut text = text.to_owned();
+    for (library, cli) in SAME {
+        if text.contains(library) {
+            text = text.replace(library, cli);
+        }
+    }
+    text
 }
 
 /// The exit code for a failed request.

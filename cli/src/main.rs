@@ -10,23 +10,47 @@ mod request;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // --help and --version print and exit 0; a usage error names the bad argument.
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return usage_error(&e),
     };
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => failure.report(),
+    }
+}
+
+/// `--help` and `--version` print and exit 0; a usage error is one line naming the bad
+/// argument, `foura: …`, and a short second line saying where the usage is; exit 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    match e.kind() {
+        // Every subcommand's `--version` says the tool's name, not `foura-fetch`.
+        ErrorKind::DisplayVersion => {
+            println!("foura {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::from(exit::OK)
+        }
+        ErrorKind::DisplayHelp => {
+            let _ = e.print();
+            ExitCode::from(exit::OK)
+        }
+        // `foura` alone: the help, on stderr, as a usage error.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(exit::USAGE)
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("foura: {first}");
+            match text.lines().find(|l| l.starts_with("Usage: ")) {
+                Some(usage) => eprintln!("{usage} (see --help)"),
+                None => eprintln!("see foura --help"),
+            }
+            ExitCode::from(exit::USAGE)
+        }
     }
 }

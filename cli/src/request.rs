@@ -238,7 +238,8 @@ impl BatchItem for Job {
     fn send(&self, client: &Client) -> Result<(Reply, Duration), Error> {
         let started = Instant::now();
         let reply = match &self.request {
-            Request::Task(r) => Reply::Task(client.create_task(r)?),
+            // A task that is not `completed` has no page: EngineFailed, naming its status.
+            Request::Task(r) => Reply::Task(client.create_task(r)?.require_completed()?),
             Request::Single(r) => Reply::Single(client.single(r)?),
             Request::Proxy(r) => Reply::Proxy(client.proxy(r)?),
             Request::Browser(r) => Reply::Browser(client.browser(r)?),

@@ -212,7 +212,13 @@ fn jsonl_batch_reports_invalid_and_non_utf8_lines_by_number() {
             .unwrap()
             .starts_with("line 2: ")
     );
-    assert_eq!(records[2]["error"]["kind"], "NotUtf8");
+    assert_eq!(records[2]["error"]["kind"], "InvalidRequest");
+    assert!(
+        records[2]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not UTF-8")
+    );
     assert!(
         records[2]["error"]["message"]
             .as_str()

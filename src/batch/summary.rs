@@ -110,8 +110,9 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} inputs in {:.1} s: {} ok, {} failed",
+            "{} input{} in {:.1} s: {} ok, {} failed",
             self.done,
+            if self.done == 1 { "" } else { "s" },
             self.elapsed.as_secs_f64(),
             self.done - self.failed,
             self.failed

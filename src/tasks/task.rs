@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use super::{TaskStatus, TaskType};
+use crate::error::{Error, ErrorKind};
 use crate::meta::Meta;
 use crate::wire::{Fields, lenient_number};
 
@@ -112,6 +113,50 @@ impl Task {
     /// All response metadata of the call that returned this task.
     pub fn meta(&self) -> &Meta {
         &self.meta
+    }
+
+    /// The task if it has `completed`, or else an [`ErrorKind::EngineFailed`] error naming
+    /// the task's id, its status and the task's own error message when it carries one (an
+    /// `error` field, a string or an object with a `message`, or a `message` field).
+    ///
+    /// A task that is `failed`, `pending`, `running` or in any other state has no page yet (or
+    /// never will): call this before reading [`Task::content`] as the page.
+    ///
+    /// ```
+    /// use foura::{ErrorKind, Task};
+    ///
+    /// let done: Task = serde_json::from_str(r#"{"id":"task_1","status":"completed","content":"<p>hi</p>"}"#)?;
+    /// assert_eq!(done.require_completed().unwrap().content.as_deref(), Some("<p>hi</p>"));
+    ///
+    /// let failed: Task = serde_json::from_str(r#"{"id":"task_9","status":"failed","error":"Download failed"}"#)?;
+    /// let e = failed.require_completed().unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::EngineFailed);
+    /// assert!(e.to_string().contains("task_9 is failed: Download failed"), "{e}");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn require_completed(self) -> Result<Task, Error> {
+        if self.status == TaskStatus::Completed {
+            return Ok(self);
+        }
+        let mut detail = format!("task {} is {}", self.id, self.status);
+        if let Some(message) = self.error_message() {
+            detail.push_str(": ");
+            detail.push_str(message);
+        } else if self.status != TaskStatus::Failed {
+            detail.push_str(", not completed: it has no page yet");
+        }
+        Err(Error::new(ErrorKind::EngineFailed, detail)
+            .with_sent(true)
+            .with_meta(self.meta))
+    }
+
+    /// The task's own error message, when it carries one.
+    fn error_message(&self) -> Option<&str> {
+        match self.extra.get("error") {
+            Some(Value::String(s)) => Some(s),
+            Some(Value::Object(e)) => e.get("message").and_then(Value::as_str),
+            _ => self.extra.get("message").and_then(Value::as_str),
+        }
     }
 
     /// A target response header by name, ignoring letter case.

@@ -22,7 +22,14 @@ pub fn open(name: &str) -> Result<Box<dyn BufRead>, Failure> {
     if name == "-" {
         return Ok(Box::new(BufReader::new(io::stdin())));
     }
-    let file = File::open(name).map_err(|e| Failure::io("read", Path::new(name), &e))?;
+    let path = Path::new(name);
+    if path.is_dir() {
+        return Err(Failure::new(
+            exit::FAILED,
+            format!("cannot read {name}: it is a directory; give a file of URLs or JSON lines"),
+        ));
+    }
+    let file = File::open(path).map_err(|e| Failure::io("read", path, &e))?;
     Ok(Box::new(BufReader::with_capacity(256 * 1024, file)))
 }
 
@@ -162,7 +169,7 @@ impl Iterator for Inputs {
             let buf = &self.buf;
             let built = match std::str::from_utf8(buf) {
                 Err(_) => Err(Invalid {
-                    kind: "NotUtf8",
+                    kind: "InvalidRequest",
                     message: "the line is not UTF-8 text".to_owned(),
                     raw: buf.clone(),
                 }),
@@ -189,8 +196,9 @@ impl Iterator for Inputs {
                 state.other_shards += 1;
                 continue;
             }
-            if state.answered.take(key) {
+            if let Some(failed) = state.answered.take(key) {
                 state.skipped_resume += 1;
+                state.skipped_failed += usize::from(failed);
                 continue;
             }
             match built {

@@ -39,13 +39,15 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
             )));
         }
     }
-    let timeout = commands::timeout(args.timeout)?;
     let concurrency = usize::from(args.concurrency);
     let session = commands::session(global, concurrency)?;
+    let timeout = commands::timeout(args.timeout, session.api, args.engine)?;
     let reader = input::open(&args.input)?;
 
+    // A dry run only reads the output (to skip what it answers with --resume); it never
+    // opens it for writing, so it can neither truncate nor repair it.
     let answered = match (&args.output, args.resume) {
-        (Some(path), true) => resume::scan(path, args.retry_failed)?,
+        (Some(path), true) => resume::scan(path, args.retry_failed, !args.dry_run)?,
         _ => Answered::default(),
     };
     for (line, url) in &answered.never_resent {
@@ -54,10 +56,10 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
         );
     }
     let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(open_output(path, args.resume && !args.dry_run)?),
-        None => Box::new(io::stdout()),
+        Some(path) if !args.dry_run => Box::new(open_output(path, args.resume)?),
+        _ => Box::new(io::stdout()),
     };
-    if let Some(dir) = &args.content_dir {
+    if let (Some(dir), false) = (&args.content_dir, args.dry_run) {
         std::fs::create_dir_all(dir).map_err(|e| Failure::io("create", dir, &e))?;
     }
     let state = Rc::new(RefCell::new(State {
@@ -69,6 +71,7 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
         answered,
         invalid: 0,
         skipped_resume: 0,
+        skipped_failed: 0,
         other_shards: 0,
         last_line: 0,
         content_dir: args.content_dir.clone(),
@@ -84,6 +87,7 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
         Rc::clone(&state),
     );
     if args.dry_run {
+        session.dry_run_key_hint();
         return dry_run(&session.client, inputs, &state);
     }
 
@@ -116,6 +120,7 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
         &Extra {
             invalid: state.invalid,
             skipped_resume: state.skipped_resume,
+            skipped_failed: state.skipped_failed,
             other_shards: state.other_shards,
         },
     );
@@ -127,9 +132,19 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
     };
     if let Some(reason) = stopped {
         let why = match reason {
-            _ if interrupted => "Ctrl-C".to_owned(),
-            StopReason::KeyRefused => "a refused key (fix the key first)".to_owned(),
-            other => other.to_string(),
+            _ if interrupted => "stopped by Ctrl-C",
+            StopReason::KeyRefused => "stopped because the key was refused (fix the key first)",
+            StopReason::CreditBudget => "stopped because the credits used reached --budget",
+            StopReason::PlanLimit => "stopped because a plan limit refused a request",
+            _ => "stopped",
+        };
+        let handled = state.position(summary.done, None).handled;
+        let left = match total {
+            Some(total) => {
+                let n = total.saturating_sub(handled);
+                format!("{n} input{} not started", if n == 1 { "" } else { "s" })
+            }
+            None => "the inputs after it were not started".to_owned(),
         };
         let how = match &args.output {
             Some(out) => format!(
@@ -140,7 +155,7 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
             None => "; run with -o FILE to be able to resume".to_owned(),
         };
         eprintln!(
-            "foura: stopped by {why} after input line {}{how}",
+            "foura: {why} after input line {} ({left}){how}",
             state.last_line
         );
     }
@@ -157,7 +172,7 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
         _ if interrupted => exit::INTERRUPTED,
         Some(StopReason::KeyRefused) => exit::KEY,
         Some(StopReason::CreditBudget | StopReason::PlanLimit) => exit::LIMIT,
-        _ if summary.failed + state.invalid > 0 => exit::FAILED,
+        _ if summary.failed + state.invalid + state.skipped_failed > 0 => exit::FAILED,
         _ => exit::OK,
     })
 }
@@ -239,6 +254,8 @@ pub struct State {
     answered: Answered,
     invalid: usize,
     skipped_resume: usize,
+    /// Inputs skipped by resume whose recorded answer is a failure.
+    skipped_failed: usize,
     other_shards: usize,
     last_line: u64,
     content_dir: Option<PathBuf>,
@@ -296,6 +313,7 @@ impl State {
             attempts: meta.attempts,
             content: None,
             content_file: None,
+            content_base64: None,
             credits: meta.credits,
             elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             id,
@@ -316,7 +334,23 @@ impl State {
                 }
                 record.content_file = Some(path.display().to_string());
             }
-            _ => record.content = Some(String::from_utf8_lossy(&page)),
+            _ => match std::str::from_utf8(&page) {
+                Ok(text) => record.content = Some(Cow::Borrowed(text)),
+                // Not text: never a lossy copy. The page's bytes, in a file or in base64.
+                Err(_) => match (&self.content_dir, id) {
+                    (Some(dir), Some(id)) => {
+                        let path = dir.join(format!("{id}.page"));
+                        if let Err(e) = std::fs::write(&path, &page) {
+                            let message =
+                                format!("cannot write {}: {}", path.display(), exit::io_reason(&e));
+                            let record = local_failure(line, url, "id", json!(id), "Io", &message);
+                            return self.write(&record);
+                        }
+                        record.content_file = Some(path.display().to_string());
+                    }
+                    _ => record.content_base64 = Some(base64(&page)),
+                },
+            },
         }
         self.write(&record);
     }
@@ -346,6 +380,8 @@ struct Success<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     content: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    content_base64: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     content_file: Option<String>,
     credits: Option<f64>,
     elapsed_ms: u64,
@@ -363,7 +399,7 @@ fn failure(line: u64, url: &str, id: Value, e: &Error) -> Value {
         "line": line, "url": url, "id": id, "ok": false,
         "error": {
             "kind": e.kind().as_str(),
-            "message": e.to_string(),
+            "message": exit::cli_hints(&e.to_string()),
             "status": e.status(),
             "retry_after_s": e.retry_after().map(|w| w.as_secs_f64()),
             "maybe_created": e.maybe_created(),
@@ -391,4 +427,46 @@ fn local_failure(
     });
     record[id_field] = id;
     record
+}
+
+/// `bytes` in standard base64 (RFC 4648, with padding).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc_4648() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, encoded) in cases {
+            assert_eq!(super::base64(plain.as_bytes()), encoded);
+        }
+        assert_eq!(super::base64(&[0xff, 0xfe, 0x00]), "//4A");
+    }
 }

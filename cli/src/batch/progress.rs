@@ -90,6 +90,8 @@ fn clock(secs: f64) -> String {
 pub struct Extra {
     pub invalid: usize,
     pub skipped_resume: usize,
+    /// Of those, the inputs whose recorded answer is a failure.
+    pub skipped_failed: usize,
     pub other_shards: usize,
 }
 
@@ -97,15 +99,25 @@ pub struct Extra {
 /// latency, credits, why it stopped), then the inputs the command line handled itself and
 /// the throughput.
 pub fn print_summary(summary: &Summary, extra: &Extra) {
+    // The stop line is the command line's own (in input lines, not batch indexes).
     for line in summary.to_string().lines() {
-        eprintln!("foura: {line}");
+        if !line.starts_with("stopped:") {
+            eprintln!("foura: {line}");
+        }
     }
     let secs = summary.elapsed.as_secs_f64().max(1e-3);
     let mut parts = vec![format!("{:.1} requests/s", summary.done as f64 / secs)];
     if extra.invalid > 0 {
         parts.push(format!("{} invalid input lines", extra.invalid));
     }
-    parts.push(format!("{} skipped by resume", extra.skipped_resume));
+    if extra.skipped_failed > 0 {
+        parts.push(format!(
+            "{} skipped by resume ({} of them recorded as failed; --retry-failed sends them again)",
+            extra.skipped_resume, extra.skipped_failed
+        ));
+    } else {
+        parts.push(format!("{} skipped by resume", extra.skipped_resume));
+    }
     if extra.other_shards > 0 {
         parts.push(format!("{} in other shards", extra.other_shards));
     }

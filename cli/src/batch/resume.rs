@@ -24,27 +24,38 @@ pub enum InputKey {
 pub struct Answered {
     /// How many answers each input has (a request that appears twice is answered twice).
     counts: HashMap<InputKey, u32>,
+    /// How many of those answers are failures kept as answers (not re-sent).
+    failed: HashMap<InputKey, u32>,
     /// Task creations that failed with `maybe_created`: never sent again.
     pub never_resent: Vec<(u64, String)>,
 }
 
 impl Answered {
-    /// Uses up one answer of `key`: true when the output already answers this input.
-    pub fn take(&mut self, key: InputKey) -> bool {
+    /// Uses up one answer of `key`: `Some(failed)` when the output already answers this
+    /// input, `failed` telling whether that answer is a failure.
+    pub fn take(&mut self, key: InputKey) -> Option<bool> {
         match self.counts.get_mut(&key) {
             Some(n) if *n > 0 => {
                 *n -= 1;
-                true
+                let failed = match self.failed.get_mut(&key) {
+                    Some(f) if *f > 0 => {
+                        *f -= 1;
+                        true
+                    }
+                    _ => false,
+                };
+                Some(failed)
             }
-            _ => false,
+            _ => None,
         }
     }
 }
 
-/// Reads the output file's ids (holding only them) and cuts a torn last line (the process died mid-write).
-pub fn scan(path: &Path, retry_failed: bool) -> Result<Answered, Failure> {
+/// Reads the output file's ids (holding only them) and, when `repair`, cuts a torn last line
+/// (the process died mid-write). Without `repair` (a dry run) the file is only read.
+pub fn scan(path: &Path, retry_failed: bool, repair: bool) -> Result<Answered, Failure> {
     let mut answered = Answered::default();
-    let mut file = match OpenOptions::new().read(true).write(true).open(path) {
+    let mut file = match OpenOptions::new().read(true).write(repair).open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(answered),
         Err(e) => return Err(Failure::io("read", path, &e)),
@@ -81,10 +92,18 @@ pub fn scan(path: &Path, retry_failed: bool) -> Result<Answered, Failure> {
             continue;
         }
         *answered.counts.entry(key).or_default() += 1;
+        if record.ok != Some(true) {
+            *answered.failed.entry(key).or_default() += 1;
+        }
         answers += 1;
     }
     drop(reader);
-    if torn {
+    if torn && !repair {
+        eprintln!(
+            "foura: the last line of {} is torn (cut off mid-write); a run that is not a dry run removes it and sends its input again",
+            path.display()
+        );
+    } else if torn {
         file.set_len(whole)
             .map_err(|e| Failure::io("repair", path, &e))?;
         file.seek(io::SeekFrom::End(0))
