@@ -304,8 +304,8 @@ impl Line<'_> {
         let settings = self.settings;
         let url = call.url(settings);
         let what = Exchange {
-            what: call.describe(),
             method: call.method.as_str(),
+            path: call.path,
             url: &url,
             budget,
             limit: settings.max_response_bytes,

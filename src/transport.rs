@@ -7,10 +7,10 @@ use crate::error::{Error, ErrorKind};
 
 /// The context transport errors are described in.
 pub(crate) struct Exchange<'a> {
-    /// The call as messages name it: `POST /api/v1/tasks`.
-    pub(crate) what: String,
     /// The call's method: `POST`.
     pub(crate) method: &'static str,
+    /// The call's path: `/api/v1/tasks`.
+    pub(crate) path: &'a str,
     pub(crate) url: &'a str,
     /// The whole call's time, for messages.
     pub(crate) budget: Duration,
@@ -18,19 +18,25 @@ pub(crate) struct Exchange<'a> {
 }
 
 impl Exchange<'_> {
+    /// The call as messages name it: `POST /api/v1/tasks` (built only for a message).
+    fn what(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
     /// The error for an attempt with no time left to make.
     pub(crate) fn out_of_time(&self) -> Error {
         Error::new(
             ErrorKind::Timeout,
             format!(
                 "no complete answer to {} within {:?}",
-                self.what, self.budget
+                self.what(),
+                self.budget
             ),
         )
     }
 
     pub(crate) fn transport_error(&self, e: ureq::Error) -> Error {
-        let what = &self.what;
+        let what = self.what();
         let (kind, detail) = match &e {
             ureq::Error::Timeout(_) => (
                 ErrorKind::Timeout,
