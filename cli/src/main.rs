@@ -45,7 +45,25 @@ fn usage_error(e: &clap::Error) -> ExitCode {
             let text = e.render().to_string();
             let first = text.lines().next().unwrap_or("invalid arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("foura: {first}");
+            // "the following required arguments were not provided:" lists them on the lines
+            // after it: name them on the one line.
+            if let Some(lead) = first.strip_suffix(':') {
+                let named: Vec<&str> = text
+                    .lines()
+                    .skip(1)
+                    .take_while(|l| l.starts_with("  "))
+                    .map(str::trim)
+                    .collect();
+                eprintln!("foura: {lead}: {}", named.join(" "));
+            } else if let Some(values) = text
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("[possible values:"))
+            {
+                eprintln!("foura: {first} {values}");
+            } else {
+                eprintln!("foura: {first}");
+            }
             match text.lines().find(|l| l.starts_with("Usage: ")) {
                 Some(usage) => eprintln!("{usage} (see --help)"),
                 None => eprintln!("see foura --help"),

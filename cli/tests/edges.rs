@@ -187,6 +187,23 @@ fn usage_errors_are_one_line_naming_the_argument_and_version_names_the_tool() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).starts_with("foura: ") && stderr(&out).contains("--concurrency"));
 
+    // The first line alone names what is missing, or what the valid values are.
+    let out = run(foura(&server, MockServer::TEST_KEY).arg("fetch"));
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.lines().next().unwrap().ends_with("not provided: <URL>"),
+        "{err}"
+    );
+    let out = run(foura(&server, MockServer::TEST_KEY).args(["fetch", "--engine", "x", "u"]));
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    let first = err.lines().next().unwrap();
+    assert!(
+        first.contains("'x'") && first.contains("possible values: single"),
+        "{err}"
+    );
+
     for args in [&["--version"][..], &["fetch", "--version"]] {
         let out = run(foura(&server, MockServer::TEST_KEY).args(args));
         assert_eq!(code(&out), 0);
