@@ -13,7 +13,7 @@ use crate::defaults::CREATION_MAX_IDLE;
 use crate::error::{Error, ErrorKind, Service, sanitize};
 use crate::key::ApiKey;
 use crate::meta::Meta;
-use crate::redact::{head_text, redact, redact_forms, scrub_meta};
+use crate::redact::{head_text, redact, scrub_meta_with};
 use crate::settings::{Attempt, Hook, Settings};
 use crate::transport::{Exchange, may_have_reached_server};
 
@@ -352,8 +352,8 @@ impl Line<'_> {
         let secret = self.secret();
         // Every text a server sends goes through the same redaction, whatever the status.
         let mut meta = Meta::from_headers(headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())));
-        if let Some(secret) = secret {
-            scrub_meta(&mut meta, secret);
+        if let Some(key) = self.key {
+            scrub_meta_with(&mut meta, key.redaction());
         }
         let encoding = unrequested_encoding(headers, secret);
         if (200..300).contains(&status) {
@@ -372,7 +372,7 @@ impl Line<'_> {
             };
             // A success body is scrubbed too, before anything decodes it: a server echoing
             // the key in a task's fields, an unknown field or a page cannot hand it back.
-            if let Some(Cow::Owned(clean)) = self.key.map(|k| redact_forms(&body, k.forms())) {
+            if let Some(Cow::Owned(clean)) = self.key.map(|k| k.redaction().apply(&body)) {
                 body = Zeroizing::new(clean);
             }
             return Ok(Reply {

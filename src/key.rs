@@ -76,8 +76,9 @@ const WHERE_KEYS_LIVE: &str = "copy your key from the FourA Dashboard (Settings 
 ///   strings `serde_json` decodes, which only ever see the body once the key is redacted.
 /// - **Redaction** finds the key verbatim, written with JSON `\u00XX` escapes or `%XX`
 ///   percent-encoding, and base64-encoded (either alphabet, padded or not, alone, after
-///   `Bearer ` or inside longer encoded text). A key split across two fields, or encoded any
-///   other way, is beyond recognising.
+///   `Bearer ` or inside longer encoded text), and any run of 10 or more of its characters in
+///   any letter case (a key a server cut short or stripped of its prefix). A key split across
+///   two fields into shorter pieces, or encoded any other way, is beyond recognising.
 /// - Never enable `TRACE` logging for `ureq` or `ureq_proto`: it hex-dumps the wire,
 ///   including the key.
 ///
@@ -92,7 +93,7 @@ pub struct ApiKey {
     secret: Zeroizing<String>,
     /// The forms the key is searched for in what servers send back (escaped, percent- and
     /// base64-encoded), built on first use and wiped with the key.
-    forms: OnceLock<Vec<Zeroizing<Vec<u8>>>>,
+    forms: OnceLock<crate::redact::Redaction>,
 }
 
 impl ApiKey {
@@ -298,10 +299,10 @@ impl ApiKey {
         }
     }
 
-    /// The forms of the key that redaction searches for, built once per key.
-    pub(crate) fn forms(&self) -> &[Zeroizing<Vec<u8>>] {
+    /// What redaction searches for (the key's forms and fragments), built once per key.
+    pub(crate) fn redaction(&self) -> &crate::redact::Redaction {
         self.forms
-            .get_or_init(|| crate::redact::needles(self.secret.as_bytes()))
+            .get_or_init(|| crate::redact::Redaction::new(self.secret.as_bytes()))
     }
 
     /// Builds `Bearer <key>` in an exactly pre-sized buffer that is wiped when dropped.

@@ -56,7 +56,11 @@ impl Meta {
             if name.eq_ignore_ascii_case("x-foura-request-id") {
                 meta.request_id = Some(value.to_owned());
             } else if name.eq_ignore_ascii_case("x-foura-credits") {
-                meta.credits = value.parse::<f64>().ok().filter(|c| c.is_finite());
+                // Work is never negative: a negative figure would turn a credit budget off.
+                meta.credits = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|c| c.is_finite() && *c >= 0.0);
             } else if name.eq_ignore_ascii_case("x-foura-exit-class") {
                 meta.exit_class = Some(value.to_owned());
             } else if name.eq_ignore_ascii_case("x-foura-limit") {

@@ -4,7 +4,9 @@
 //! request's headers, key included, and not always verbatim: the key is also found written
 //! with JSON `\u00XX` escapes or `%XX` percent-encoding (any mix, either hex case), and as
 //! base64 in either alphabet, padded or not, alone, after `Bearer ` or inside any longer
-//! encoded text. A key split across two fields is beyond recognising.
+//! encoded text; and any run of [`FRAGMENT`] of its characters, in any letter case, so a key
+//! cut short or stripped of its prefix leaks no fragment. A key split across two fields into
+//! shorter pieces is beyond recognising.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -114,18 +116,126 @@ pub(crate) fn redact<'a>(bytes: &'a [u8], secret: Option<&str>) -> Cow<'a, [u8]>
     let Some(secret) = secret.map(str::as_bytes).filter(|s| !s.is_empty()) else {
         return Cow::Borrowed(bytes);
     };
-    // No form of the key is shorter than the key itself (a base64 core is kept only when it
-    // is at least as long), so a shorter text — a request id, an exit class — holds none,
-    // and the forms need not be built for it.
-    if bytes.len() < secret.len() {
+    // No form of the key, and no fragment worth removing, is shorter than this: a shorter
+    // text (an exit class) holds none, and the forms need not be built for it.
+    if bytes.len() < secret.len().min(FRAGMENT) {
         return Cow::Borrowed(bytes);
     }
-    redact_forms(bytes, &needles(secret))
+    Redaction::new(secret).apply(bytes)
+}
+
+/// How many characters of the key in a row count as a leak when a server echoes only part
+/// of it (a message cut short, a trimmed prefix): any run this long is removed.
+pub(crate) const FRAGMENT: usize = 10;
+
+/// Everything redaction searches for, built once for a key: its whole forms ([`needles`])
+/// and its fragments — every run of [`FRAGMENT`] characters of it, in any letter case.
+pub(crate) struct Redaction {
+    needles: Vec<Zeroizing<Vec<u8>>>,
+    /// The key in lower case, for checking a fragment candidate.
+    lower: Zeroizing<Vec<u8>>,
+    /// The fragment length: [`FRAGMENT`], or the whole key when it is shorter.
+    n: usize,
+    /// A bit per value of the fragments' hashes (low 16 bits): most windows of a text are
+    /// turned away by one look-up.
+    seen: Zeroizing<Vec<u64>>,
+    /// The bytes the key is made of, in lower case.
+    chars: [bool; 256],
+}
+
+/// The fragment hash's base.
+const BASE: u64 = 0x0100_0000_01b3;
+
+impl Redaction {
+    pub(crate) fn new(secret: &[u8]) -> Redaction {
+        let lower = Zeroizing::new(secret.to_ascii_lowercase());
+        let n = FRAGMENT.min(lower.len()).max(1);
+        let mut seen = Zeroizing::new(vec![0u64; 1 << 10]);
+        for window in lower.windows(n) {
+            let h = hash(window);
+            seen[(h as usize >> 6) & 1023] |= 1 << (h & 63);
+        }
+        let mut chars = [false; 256];
+        for &b in lower.iter() {
+            chars[usize::from(b)] = true;
+        }
+        Redaction {
+            needles: needles(secret),
+            lower,
+            n,
+            seen,
+            chars,
+        }
+    }
+
+    /// `bytes` with every form and every fragment of the key replaced by `<redacted>`.
+    pub(crate) fn apply<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+        let whole = redact_forms(bytes, &self.needles);
+        match self.fragments(&whole) {
+            Some(clean) => Cow::Owned(clean),
+            None => whole,
+        }
+    }
+
+    /// `bytes` with every run of `n` characters of the key (any case) replaced, or `None`
+    /// when there is none. Only runs of bytes that occur in the key (any case) can hold a
+    /// fragment, so everything else is passed over at one look-up a byte.
+    fn fragments(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let n = self.n;
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        let mut run = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if !self.chars[usize::from(b.to_ascii_lowercase())] {
+                run = 0;
+                continue;
+            }
+            run += 1;
+            if run < n {
+                continue;
+            }
+            let start = i + 1 - n;
+            let window = &bytes[start..=i];
+            let h = window.iter().fold(0u64, |h, &b| {
+                h.wrapping_mul(BASE)
+                    .wrapping_add(u64::from(b.to_ascii_lowercase()))
+            });
+            if self.seen[(h as usize >> 6) & 1023] & (1 << (h & 63)) != 0
+                && self
+                    .lower
+                    .windows(n)
+                    .any(|w| w.eq_ignore_ascii_case(window))
+            {
+                match hits.last_mut() {
+                    Some((_, end)) if *end >= start => *end = i + 1,
+                    _ => hits.push((start, i + 1)),
+                }
+            }
+        }
+        if hits.is_empty() {
+            return None;
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut done = 0;
+        for (start, end) in hits {
+            out.extend_from_slice(&bytes[done..start]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            done = end;
+        }
+        out.extend_from_slice(&bytes[done..]);
+        Some(out)
+    }
+}
+
+/// The polynomial hash of `window` (already in lower case), as `fragments` computes it.
+fn hash(window: &[u8]) -> u64 {
+    window.iter().fold(0u64, |h, &b| {
+        h.wrapping_mul(BASE).wrapping_add(u64::from(b))
+    })
 }
 
 /// `bytes` with every one of `needles` (the forms of a key, [`needles`]) replaced by
-/// `<redacted>`: for a caller that keeps the forms of its key.
-pub(crate) fn redact_forms<'a>(bytes: &'a [u8], needles: &[Zeroizing<Vec<u8>>]) -> Cow<'a, [u8]> {
+/// `<redacted>`.
+fn redact_forms<'a>(bytes: &'a [u8], needles: &[Zeroizing<Vec<u8>>]) -> Cow<'a, [u8]> {
     let Some(mut next) = find(bytes, 0, needles) else {
         return Cow::Borrowed(bytes);
     };
@@ -147,9 +257,7 @@ pub(crate) fn redact_forms<'a>(bytes: &'a [u8], needles: &[Zeroizing<Vec<u8>>]) 
 
 /// Whether `text` holds any form of `secret`.
 pub(crate) fn contains(text: &str, secret: &str) -> bool {
-    !secret.is_empty()
-        && text.len() >= secret.len()
-        && find(text.as_bytes(), 0, &needles(secret.as_bytes())).is_some()
+    matches!(redact(text.as_bytes(), Some(secret)), Cow::Owned(_))
 }
 
 /// The first 4 KiB of `body` as text, with `secret` removed, so that a snippet cut from it
@@ -163,7 +271,15 @@ pub(crate) fn head_text(body: &[u8], secret: Option<&str>) -> String {
 
 /// Replaces every form of `secret` in `s`, wiping the text it replaces.
 pub(crate) fn clean(s: &mut String, secret: &str) {
-    let redacted = match redact(s.as_bytes(), Some(secret)) {
+    if s.len() < secret.len().min(FRAGMENT) {
+        return;
+    }
+    clean_with(s, &Redaction::new(secret.as_bytes()));
+}
+
+/// [`clean`] with a prepared [`Redaction`].
+pub(crate) fn clean_with(s: &mut String, redaction: &Redaction) {
+    let redacted = match redaction.apply(s.as_bytes()) {
         Cow::Borrowed(_) => return,
         // Every form of the key is ASCII, and so is its replacement: still UTF-8.
         Cow::Owned(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -194,13 +310,18 @@ pub(crate) fn scrub_value(v: &mut Value, secret: &str) {
 
 /// Replaces `secret` in every text of a call's metadata, whatever the answer's status.
 pub(crate) fn scrub_meta(meta: &mut Meta, secret: &str) {
+    scrub_meta_with(meta, &Redaction::new(secret.as_bytes()));
+}
+
+/// [`scrub_meta`] with the key's prepared [`Redaction`].
+pub(crate) fn scrub_meta_with(meta: &mut Meta, redaction: &Redaction) {
     let texts = [
         meta.request_id.as_mut(),
         meta.exit_class.as_mut(),
         meta.limit.as_mut(),
     ];
     for text in texts.into_iter().flatten() {
-        clean(text, secret);
+        clean_with(text, redaction);
     }
 }
 
@@ -258,7 +379,8 @@ mod tests {
         assert_eq!(redacted(&format!("a {KEY} b")), "a <redacted> b");
         assert_eq!(redacted("fk%5Flive%5fa1b2c3d4e5f6!"), "<redacted>!");
         assert_eq!(redacted("\\u0066k_live_a1b2\\u00633d4e5f6"), "<redacted>");
-        assert_eq!(redacted("fk_live_a1b2c3d4e5f"), "fk_live_a1b2c3d4e5f");
+        // The key less its last character is a fragment of it, and goes too.
+        assert_eq!(redacted("fk_live_a1b2c3d4e5f"), "<redacted>");
     }
 
     #[test]
@@ -282,6 +404,30 @@ mod tests {
             for needle in needles(key.as_bytes()) {
                 assert!(needle.len() >= n, "key of {n}: a form of {}", needle.len());
             }
+        }
+    }
+
+    #[test]
+    fn fragments_are_found_anywhere_in_any_case() {
+        let key = b"fk_live_0123456789abcdefghij";
+        let r = Redaction::new(key);
+        let long = "x".repeat(5000);
+        for text in [
+            format!("{long}6789ABCDEF{long}"),
+            "56789abcdefghi".to_owned(),
+            format!("{long}fk_live_0123456789abcdefghi"),
+            format!("ab{}", "0123456789abcdefghij".to_ascii_uppercase()),
+        ] {
+            let out = String::from_utf8(r.apply(text.as_bytes()).into_owned()).unwrap();
+            assert!(out.contains(REDACTED), "{text}");
+            let lower = out.to_ascii_lowercase();
+            for w in key.windows(FRAGMENT) {
+                assert!(!lower.contains(std::str::from_utf8(w).unwrap()), "{out}");
+            }
+        }
+        // Nine characters in a row, or the public prefix alone, are left as they are.
+        for text in ["012345678", "fk_live_", "a fk_live_ key"] {
+            assert_eq!(r.apply(text.as_bytes()), text.as_bytes(), "{text}");
         }
     }
 }

@@ -626,3 +626,48 @@ fn debug_shows_a_prefix_only_when_it_is_shaped_like_fouras() {
         assert_eq!(format!("{key:?}"), shown, "{}", key.prefix());
     }
 }
+
+#[test]
+fn parts_of_the_key_and_its_upper_case_are_redacted_too() {
+    let (server, client) = start();
+    let secret = secret_part();
+    // What a server that cuts or trims what it echoes sends back: the key less its last
+    // character, the secret without its prefix, the first half of the secret, the key in
+    // upper case; in an error's message and in a success's fields and page.
+    let echoes = [
+        KEY[..KEY.len() - 1].to_owned(),
+        secret.to_owned(),
+        secret[..secret.len() / 2].to_owned(),
+        KEY.to_ascii_uppercase(),
+    ];
+    for echo in &echoes {
+        server.push_fault(Fault::status(
+            401,
+            format!(r#"{{"error":{{"message":"bad key {echo} (trimmed)","code":"{echo}"}}}}"#),
+        ));
+        let err = submit_example(&client).unwrap_err();
+        let text = format!("{err} {err:?} {:?} {:?}", err.message(), err.code());
+        assert!(text.contains("<redacted>"), "{echo}: {text}");
+        assert_clean(
+            &format!("an error echoing {echo}"),
+            &text.to_ascii_lowercase(),
+        );
+
+        server.push_fault(
+            Fault::status(
+                200,
+                format!(
+                    r#"{{"id":"t","status":"completed","url":"https://e.com/{echo}","type":"single","content":"<p>{echo}</p>","odd":"{echo}"}}"#
+                ),
+            )
+            .header("X-Foura-Request-Id", &format!("req-{echo}")),
+        );
+        let task = submit_example(&client).unwrap();
+        let text = format!("{task:?} {:?}", task.meta());
+        assert!(text.contains("<redacted>"), "{echo}: {text}");
+        assert_clean(
+            &format!("a task echoing {echo}"),
+            &text.to_ascii_lowercase(),
+        );
+    }
+}

@@ -190,7 +190,7 @@ impl<'de> Deserialize<'de> for Inspection {
                 hops: strings(&mut m, "proxyChain"),
                 proxy_count: m
                     .number("proxyCount")
-                    .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+                    .filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n < u64::MAX as f64)
                     .map(|n| n as u64),
                 via: strings(&mut m, "via"),
                 has_private_ips: m.boolean("hasPrivateIps"),
