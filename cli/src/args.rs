@@ -229,9 +229,15 @@ pub enum ProgressMode {
 
 fn parse_shard(text: &str) -> Result<(u32, std::num::NonZeroU32), String> {
     let bad = || format!("'{text}' is not K/N with 1 <= K <= N (e.g. 2/3)");
-    let (k, n) = text.split_once('/').ok_or_else(bad)?;
-    let k: u32 = k.trim().parse().map_err(|_| bad())?;
-    let n: std::num::NonZeroU32 = n.trim().parse().map_err(|_| bad())?;
+    // Plain digits only: no sign, blank or leading zero.
+    let plain =
+        |s: &str| !s.is_empty() && !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit());
+    let (k, n) = text
+        .split_once('/')
+        .filter(|(k, n)| plain(k) && plain(n))
+        .ok_or_else(bad)?;
+    let k: u32 = k.parse().map_err(|_| bad())?;
+    let n: std::num::NonZeroU32 = n.parse().map_err(|_| bad())?;
     if k == 0 || k > n.get() {
         return Err(bad());
     }

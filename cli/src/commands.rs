@@ -256,9 +256,26 @@ fn status(global: &Global) -> Result<u8, Failure> {
     Ok(if healthy { exit::OK } else { exit::LATER })
 }
 
+/// Whether a base URL's host is this machine: `localhost`, a `*.localhost` name,
+/// 127.0.0.0/8 or `[::1]` (and not, say, `localhost.example.com`).
 fn is_loopback(base: &str) -> bool {
-    let rest = base.strip_prefix("http://").unwrap_or("");
-    rest.starts_with("127.") || rest.starts_with("localhost") || rest.starts_with("[::1]")
+    let Some(rest) = base.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    if let Some(v6) = host.strip_prefix('[') {
+        let v6 = v6.split(']').next().unwrap_or("");
+        return v6
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    }
+    let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn profiles(global: &Global) -> Result<u8, Failure> {
@@ -354,4 +371,35 @@ fn emulator(port: Option<u16>, env_file: Option<&std::path::Path>) -> Result<u8,
     drop(server);
     // Ctrl-C is how the emulator is meant to stop.
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn only_this_machine_is_loopback() {
+        for base in [
+            "http://localhost:8080",
+            "http://LOCALHOST/",
+            "http://api.localhost:1",
+            "http://127.0.0.1:9",
+            "http://127.200.3.4",
+            "http://[::1]:9/x",
+        ] {
+            assert!(is_loopback(base), "{base}");
+        }
+        for base in [
+            "http://localhost.evil.com",
+            "http://localhost.evil.com:80/",
+            "http://127.0.0.1.evil.com",
+            "http://localhost@evil.com",
+            "http://evil.com/localhost",
+            "http://[::2]:9",
+            "https://localhost",
+            "http://128.0.0.1",
+        ] {
+            assert!(!is_loopback(base), "{base}");
+        }
+    }
 }

@@ -372,3 +372,178 @@ fn the_documented_emulator_pattern_works() {
         "{env}"
     );
 }
+
+#[test]
+fn a_refused_key_exits_3_even_when_every_input_had_started() {
+    let server = MockServer::start();
+    let dir = scratch("key-all-started");
+    for (n, concurrency) in [(1, "1"), (2, "8")] {
+        let input = url_file(&dir, n);
+        let out = run(foura(&server, "fk_live_wrongwrongwrongwrongwrong")
+            .arg("batch")
+            .arg(&input)
+            .args(["--concurrency", concurrency, "--progress", "never"]));
+        let err = stderr(&out);
+        assert_eq!(code(&out), 3, "{err}");
+        assert!(
+            err.contains("foura: stopped because the key was refused"),
+            "{err}"
+        );
+        assert!(err.contains("(0 inputs not started)"), "{err}");
+        assert_eq!(records(&out.stdout).len(), n);
+    }
+}
+
+#[test]
+fn an_output_that_is_the_input_is_refused_before_anything_is_touched() {
+    let server = MockServer::start();
+    let dir = scratch("same-file");
+    let input = url_file(&dir, 2);
+    let before = std::fs::read(&input).unwrap();
+    let link = dir.join("link.txt");
+    std::fs::hard_link(&input, &link).unwrap();
+    for output in [input.clone(), dir.join(".").join("urls.txt"), link] {
+        for extra in [&[][..], &["--resume"]] {
+            let out = run(foura(&server, MockServer::TEST_KEY)
+                .arg("batch")
+                .arg(&input)
+                .arg("-o")
+                .arg(&output)
+                .args(extra));
+            assert_eq!(code(&out), 2, "{}", stderr(&out));
+            assert_eq!(
+                stderr(&out),
+                format!(
+                    "foura: the output file is the input file: {}\n",
+                    output.display()
+                )
+            );
+            assert_eq!(std::fs::read(&input).unwrap(), before);
+        }
+    }
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
+fn resume_refuses_a_file_that_is_not_foura_output_and_leaves_it_whole() {
+    let server = MockServer::start();
+    let dir = scratch("foreign-output");
+    let input = url_file(&dir, 1);
+    let out_file = dir.join("notes.txt");
+    let long = format!("{}\n", "x".repeat(2 << 20));
+    let cases = [
+        ("hello\nworld", 1),
+        ("{\"id\": \"x\"}\nworld", 2),
+        ("{\"a\": 1}\n", 1),
+        ("{\"id\": \"x\"}\n[1]\n", 2),
+        ("{\"id\": \"x\"}\nnot json\n{\"id\": \"torn", 2),
+        (long.as_str(), 1),
+    ];
+    for (text, line) in cases {
+        std::fs::write(&out_file, text).unwrap();
+        let out = run(foura(&server, MockServer::TEST_KEY)
+            .arg("batch")
+            .arg(&input)
+            .arg("-o")
+            .arg(&out_file)
+            .arg("--resume"));
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "foura: {} does not look like foura batch output (line {line}); refusing to append to it\n",
+                out_file.display()
+            )
+        );
+        assert_eq!(std::fs::read_to_string(&out_file).unwrap(), text);
+    }
+    assert_eq!(server.request_count(), 0);
+
+    // foura's own torn record, even alone in the file, is cut and its input sent again.
+    std::fs::write(&out_file, "{\"attempts\":1,\"con").unwrap();
+    let out = run(foura(&server, MockServer::TEST_KEY)
+        .arg("batch")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out_file)
+        .arg("--resume"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines = records(&std::fs::read(&out_file).unwrap());
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["ok"], true);
+}
+
+#[test]
+fn a_line_longer_than_1_mib_is_an_error_line_and_a_long_record_still_resumes() {
+    let server = MockServer::start();
+    let dir = scratch("long-lines");
+    let input = dir.join("urls.txt");
+    let text = format!(
+        "https://shop.example/{}\nhttps://shop.example/item/2\n",
+        "a".repeat(3 << 20)
+    );
+    std::fs::write(&input, text).unwrap();
+    let out = run(foura(&server, MockServer::TEST_KEY)
+        .arg("batch")
+        .arg(&input)
+        .args(["--progress", "never"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let lines = records(&out.stdout);
+    assert_eq!(lines.len(), 2, "{}", stderr(&out));
+    let invalid = lines.iter().find(|l| l["line"] == 1).expect("line 1");
+    assert_eq!(invalid["ok"], false);
+    assert_eq!(invalid["error"]["kind"], "InvalidRequest");
+    let message = invalid["error"]["message"].as_str().unwrap();
+    assert!(message.contains("line 1") && message.contains("longer than 1 MiB"));
+    assert!(lines.iter().any(|l| l["line"] == 2 && l["ok"] == true));
+
+    // A page kept inline makes a record longer than 1 MiB: resume still reads it.
+    let input = url_file(&dir, 1);
+    let out_file = dir.join("out.jsonl");
+    let page = "p".repeat(2 << 20);
+    let answer = json!({"status": 200, "headers": [], "total_time": 0.01, "data": page});
+    server.push_fault(Fault::json(200, &answer));
+    let batch = || {
+        run(foura(&server, MockServer::ENGINE_KEY)
+            .arg("batch")
+            .arg(&input)
+            .arg("-o")
+            .arg(&out_file)
+            .arg("--resume"))
+    };
+    let first = batch();
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    assert!(std::fs::metadata(&out_file).unwrap().len() > 2 << 20);
+    let sent = server.request_count();
+    let resumed = batch();
+    assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
+    assert_eq!(server.request_count(), sent, "the long record answers it");
+}
+
+#[test]
+fn unreported_credits_are_not_called_zero_and_shards_are_plain_digits() {
+    let server = MockServer::start();
+    let dir = scratch("credits-shards");
+    let input = url_file(&dir, 1);
+    let out = run(foura(&server, MockServer::TEST_KEY)
+        .arg("batch")
+        .arg(&input)
+        .args(["--progress", "never"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("foura: credits not reported"), "{err}");
+    assert!(!err.contains("credits used"), "{err}");
+
+    for shard in [" 1/3", "+1/3", "01/03", "1/ 3", "1/3 ", "0/3", "4/3", "1/0"] {
+        let out = run(foura(&server, MockServer::TEST_KEY)
+            .arg("batch")
+            .arg(&input)
+            .args(["--shard", shard]));
+        assert_eq!(code(&out), 2, "{shard}: {}", stderr(&out));
+    }
+    let out = run(foura(&server, MockServer::TEST_KEY)
+        .arg("batch")
+        .arg(&input)
+        .args(["--shard", "1/1", "--progress", "never"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

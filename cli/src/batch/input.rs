@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::State;
+use super::lines::{self, MAX_LINE};
 use super::resume::InputKey;
 use crate::args::{Api, EngineName};
 use crate::exit::{self, Failure};
@@ -39,18 +40,7 @@ pub fn count(name: &str) -> Option<usize> {
     if name == "-" || !std::fs::metadata(name).ok()?.is_file() {
         return None;
     }
-    let mut reader = BufReader::with_capacity(1 << 20, File::open(name).ok()?);
-    let (mut n, mut line) = (0, Vec::new());
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line).ok()? == 0 {
-            return Some(n);
-        }
-        let text = line.trim_ascii();
-        if !text.is_empty() && !text.starts_with(b"#") {
-            n += 1;
-        }
-    }
+    lines::count_inputs(File::open(name).ok()?).ok()
 }
 
 /// Whether the file name says the lines are JSON (`.jsonl`, `.ndjson`); otherwise the first
@@ -148,11 +138,9 @@ impl Iterator for Inputs {
 
     fn next(&mut self) -> Option<Job> {
         loop {
-            let buf = &mut self.buf;
-            buf.clear();
-            match self.reader.read_until(b'\n', buf) {
-                Ok(0) => return None,
-                Ok(_) => {}
+            let read = match lines::read_line(&mut self.reader, &mut self.buf) {
+                Ok(read) if read.len == 0 => return None,
+                Ok(read) => read,
                 Err(e) => {
                     self.state.borrow_mut().read_error = Some(format!(
                         "cannot read line {} of the input: {}",
@@ -161,13 +149,24 @@ impl Iterator for Inputs {
                     ));
                     return None;
                 }
-            }
+            };
             self.line += 1;
+            let buf = &mut self.buf;
             while matches!(buf.last(), Some(b'\n' | b'\r')) {
                 buf.pop();
             }
             let buf = &self.buf;
             let built = match std::str::from_utf8(buf) {
+                _ if read.cut => {
+                    if buf.trim_ascii_start().starts_with(b"#") {
+                        continue;
+                    }
+                    Err(Invalid {
+                        kind: "InvalidRequest",
+                        message: format!("the line is longer than {} MiB", MAX_LINE >> 20),
+                        raw: buf.clone(),
+                    })
+                }
                 Err(_) => Err(Invalid {
                     kind: "InvalidRequest",
                     message: "the line is not UTF-8 text".to_owned(),

@@ -2,6 +2,7 @@
 //! as they complete; resume, shards, dry runs, progress, the summary and Ctrl-C.
 
 mod input;
+mod lines;
 mod progress;
 mod resume;
 
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use foura::{CancelToken, Client, Error, Outcome, StopReason};
+use foura::{CancelToken, Client, Error, ErrorKind, Outcome, StopReason};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -42,6 +43,9 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
     let concurrency = usize::from(args.concurrency);
     let session = commands::session(global, concurrency)?;
     let timeout = commands::timeout(args.timeout, session.api, args.engine)?;
+    if let Some(output) = &args.output {
+        refuse_same_file(&args.input, output)?;
+    }
     let reader = input::open(&args.input)?;
 
     // A dry run only reads the output (to skip what it answers with --resume); it never
@@ -76,6 +80,10 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
         last_line: 0,
         content_dir: args.content_dir.clone(),
         line: Vec::new(),
+        budget: args.budget,
+        credits: 0.0,
+        credits_reported: false,
+        stop: None,
     }));
     let inputs = Inputs::new(
         reader,
@@ -102,8 +110,9 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
         .concurrency(concurrency)
         .cancel_token(cancel)
         .on_progress(|p| {
-            let at = state.borrow().position(p.done, total);
-            progress.draw(p, at);
+            let state = state.borrow();
+            let at = state.position(p.done, total);
+            progress.draw(p, at, state.credits_reported);
         });
     if let Some(rpm) = args.rpm {
         batch = batch.requests_per_minute(rpm);
@@ -122,13 +131,16 @@ pub fn run(global: &Global, args: BatchArgs) -> Result<u8, Failure> {
             skipped_resume: state.skipped_resume,
             skipped_failed: state.skipped_failed,
             other_shards: state.other_shards,
+            credits_reported: state.credits_reported,
         },
     );
     let interrupted = interrupted.load(Ordering::SeqCst);
+    // The library's summary leaves out why it would have stopped when every input had
+    // started already; the exit code still tells it.
     let stopped = if interrupted {
         Some(StopReason::Cancelled)
     } else {
-        summary.stopped
+        summary.stopped.or(state.stop)
     };
     if let Some(reason) = stopped {
         let why = match reason {
@@ -231,6 +243,38 @@ fn install_interrupt(cancel: &CancelToken, interrupted: &Arc<AtomicBool>) {
     });
 }
 
+/// Refuses an output that is the input file: writing it would destroy the input.
+fn refuse_same_file(input: &str, output: &Path) -> Result<(), Failure> {
+    if input == "-" {
+        return Ok(());
+    }
+    let input = Path::new(input);
+    let (Ok(a), Ok(b)) = (std::fs::metadata(input), std::fs::metadata(output)) else {
+        return Ok(());
+    };
+    let same_path = matches!(
+        (std::fs::canonicalize(input), std::fs::canonicalize(output)),
+        (Ok(a), Ok(b)) if a == b
+    );
+    #[cfg(unix)]
+    let same_file = {
+        use std::os::unix::fs::MetadataExt;
+        a.dev() == b.dev() && a.ino() == b.ino()
+    };
+    #[cfg(not(unix))]
+    let same_file = {
+        let _ = (a, b);
+        false
+    };
+    if same_path || same_file {
+        return Err(Failure::usage(format!(
+            "the output file is the input file: {}",
+            output.display()
+        )));
+    }
+    Ok(())
+}
+
 fn open_output(path: &Path, append: bool) -> Result<File, Failure> {
     let mut options = OpenOptions::new();
     if append {
@@ -261,6 +305,13 @@ pub struct State {
     content_dir: Option<PathBuf>,
     /// The output line being built, kept across lines.
     line: Vec<u8>,
+    budget: Option<f64>,
+    /// The credits the answers reported, and whether any answer reported them.
+    credits: f64,
+    credits_reported: bool,
+    /// Why the library's batch stopped or would have (had inputs been left): the first
+    /// refused key, plan limit or reached budget, in the order of the answers.
+    stop: Option<StopReason>,
 }
 
 impl State {
@@ -291,10 +342,36 @@ impl State {
         let Some((line, url)) = self.pending.remove(&outcome.index) else {
             return;
         };
+        self.note(&outcome.result);
         let id = outcome.id.map(|id| id.to_string());
         match outcome.result {
             Ok((reply, elapsed)) => self.success(line, &url, id.as_deref(), &reply, elapsed),
             Err(e) => self.write(&failure(line, &url, json!(id), &e)),
+        }
+    }
+
+    /// Counts an answer's credits and notes the first reason it gives to stop, as the
+    /// library's batch does.
+    fn note(&mut self, result: &Result<(Reply, Duration), Error>) {
+        let credits = match result {
+            Ok((reply, _)) => reply.meta().credits,
+            Err(e) => e.credits(),
+        };
+        self.credits_reported |= credits.is_some();
+        self.credits += credits.unwrap_or(0.0);
+        if let Err(e) = result {
+            match e.kind() {
+                ErrorKind::PlanLimit => {
+                    self.stop.get_or_insert(StopReason::PlanLimit);
+                }
+                ErrorKind::Unauthorized | ErrorKind::Forbidden | ErrorKind::InvalidKey => {
+                    self.stop.get_or_insert(StopReason::KeyRefused);
+                }
+                _ => {}
+            }
+        }
+        if self.budget.is_some_and(|budget| self.credits >= budget) {
+            self.stop.get_or_insert(StopReason::CreditBudget);
         }
     }
 

@@ -35,7 +35,7 @@ impl ProgressLine {
     }
 
     /// Draws the line: at most ten times a second live, once a second plain.
-    pub fn draw(&mut self, p: &Progress, at: Position) {
+    pub fn draw(&mut self, p: &Progress, at: Position, credits_reported: bool) {
         let gap = if self.live {
             Duration::from_millis(100)
         } else {
@@ -58,9 +58,14 @@ impl ProgressLine {
             }
             _ => String::new(),
         };
+        let credits = if credits_reported {
+            format!("{:.1} credits", p.credits)
+        } else {
+            "credits not reported".to_owned()
+        };
         let text = format!(
-            "{done} done, {rate:.1}/s, {} failed, {:.1} credits, concurrency {}{eta}",
-            p.failed, p.credits, p.concurrency
+            "{done} done, {rate:.1}/s, {} failed, {credits}, concurrency {}{eta}",
+            p.failed, p.concurrency
         );
         if self.live {
             eprint!("\r\x1b[2K{text}");
@@ -93,6 +98,8 @@ pub struct Extra {
     /// Of those, the inputs whose recorded answer is a failure.
     pub skipped_failed: usize,
     pub other_shards: usize,
+    /// Whether any answer carried `X-FourA-Credits` (the tasks API's never do).
+    pub credits_reported: bool,
 }
 
 /// The summary: the library's [`Summary`] (done, failed by kind, attempts, retries, pauses,
@@ -101,7 +108,12 @@ pub struct Extra {
 pub fn print_summary(summary: &Summary, extra: &Extra) {
     // The stop line is the command line's own (in input lines, not batch indexes).
     for line in summary.to_string().lines() {
-        if !line.starts_with("stopped:") {
+        if line.starts_with("stopped:") {
+            continue;
+        }
+        if !extra.credits_reported && line.contains(" credits used (X-FourA-Credits") {
+            eprintln!("foura: credits not reported (no answer carried X-FourA-Credits)");
+        } else {
             eprintln!("foura: {line}");
         }
     }

@@ -7,8 +7,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use foura::{ErrorKind, RequestId};
-use serde_json::Value;
+use serde::{Deserialize, Deserializer};
 
+use super::lines;
 use crate::exit::Failure;
 
 /// What an input is known by in the output: the library's request id (`id`), or, for a line
@@ -52,7 +53,8 @@ impl Answered {
 }
 
 /// Reads the output file's ids (holding only them) and, when `repair`, cuts a torn last line
-/// (the process died mid-write). Without `repair` (a dry run) the file is only read.
+/// (the process died mid-write). Without `repair` (a dry run) the file is only read. A file
+/// whose lines are not foura's records is refused: it is not appended to, nor cut.
 pub fn scan(path: &Path, retry_failed: bool, repair: bool) -> Result<Answered, Failure> {
     let mut answered = Answered::default();
     let mut file = match OpenOptions::new().read(true).write(repair).open(path) {
@@ -63,29 +65,51 @@ pub fn scan(path: &Path, retry_failed: bool, repair: bool) -> Result<Answered, F
     let started = Instant::now();
     let mut reader = BufReader::with_capacity(1 << 20, &mut file);
     let mut buf = Vec::new();
-    let (mut whole, mut lines, mut answers) = (0u64, 0usize, 0usize);
+    let (mut whole, mut lines, mut answers) = (0u64, 0u64, 0usize);
     let mut torn = false;
+    let read_error = |e: io::Error| Failure::io("read", path, &e);
+    let foreign = |line: u64| {
+        Failure::usage(format!(
+            "{} does not look like foura batch output (line {line}); refusing to append to it",
+            path.display()
+        ))
+    };
     loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Failure::io("read", path, &e))?;
-        if n == 0 {
+        let read = lines::read_line(&mut reader, &mut buf).map_err(read_error)?;
+        if read.len == 0 {
             break;
         }
-        if buf.last() != Some(&b'\n') {
+        if !read.ended {
+            // Cut off mid-write: a record's start, after records only (checked line by line).
+            if !buf.starts_with(b"{\"") {
+                return Err(foreign(lines + 1));
+            }
             torn = true;
             break;
         }
-        whole += n as u64;
-        lines += 1;
-        let Some(record) = Record::read(&buf) else {
-            continue;
+        let record = if read.cut {
+            // A record this long holds a page inline: read again, as a stream, keeping only
+            // the fields resume needs.
+            reader
+                .seek(io::SeekFrom::Start(whole))
+                .map_err(read_error)?;
+            let record = Record::read_stream(&mut reader);
+            reader
+                .seek(io::SeekFrom::Start(whole + read.len))
+                .map_err(read_error)?;
+            record
+        } else {
+            Record::read(&buf)
         };
+        let Some(record) = record else {
+            return Err(foreign(lines + 1));
+        };
+        whole += read.len;
+        lines += 1;
         let key = match (&record.id, &record.input_id) {
-            (Some(id), _) => id.parse::<RequestId>().ok().map(InputKey::Request),
-            (None, Some(hash)) => u64::from_str_radix(hash, 16).ok().map(InputKey::Line),
-            (None, None) => None,
+            (Some(Some(id)), _) => id.parse::<RequestId>().ok().map(InputKey::Request),
+            (_, Some(Some(hash))) => u64::from_str_radix(hash, 16).ok().map(InputKey::Line),
+            _ => None,
         };
         let Some(key) = key else { continue };
         if !record.counts_as_answered(retry_failed, &mut answered.never_resent) {
@@ -122,39 +146,64 @@ pub fn scan(path: &Path, retry_failed: bool, repair: bool) -> Result<Answered, F
     Ok(answered)
 }
 
-/// The fields of an output line resume reads.
+/// The fields of an output line resume reads; the others are skipped unread. `id` and
+/// `input_id` are `Some` when present, even as `null`: every foura record has one of them.
+#[derive(Deserialize)]
 struct Record {
-    id: Option<String>,
-    input_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    input_id: Option<Option<String>>,
+    #[serde(default)]
     line: Option<u64>,
+    #[serde(default)]
     url: Option<String>,
+    #[serde(default)]
     ok: Option<bool>,
+    #[serde(default)]
     error: Option<RecordError>,
 }
 
+#[derive(Deserialize)]
 struct RecordError {
+    #[serde(default)]
     kind: Option<String>,
+    #[serde(default)]
     maybe_created: Option<bool>,
 }
 
+/// A field that is present: `Some`, holding `None` for `null`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
 impl Record {
+    /// One whole line as a record: `None` unless it is a JSON object with an `id` or an
+    /// `input_id` field.
     fn read(bytes: &[u8]) -> Option<Record> {
-        let v: Value = serde_json::from_slice(bytes).ok()?;
-        let text = |v: &Value, name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned);
-        Some(Record {
-            id: text(&v, "id"),
-            input_id: text(&v, "input_id"),
-            line: v.get("line").and_then(Value::as_u64),
-            url: text(&v, "url"),
-            ok: v.get("ok").and_then(Value::as_bool),
-            error: v
-                .get("error")
-                .filter(|e| e.is_object())
-                .map(|e| RecordError {
-                    kind: text(e, "kind"),
-                    maybe_created: e.get("maybe_created").and_then(Value::as_bool),
-                }),
-        })
+        if !bytes.starts_with(b"{\"") {
+            return None;
+        }
+        serde_json::from_slice::<Record>(bytes)
+            .ok()
+            .filter(Record::is_foura)
+    }
+
+    /// A line longer than [`lines::MAX_LINE`], read from its start as a stream (its page is
+    /// skipped, not kept): the object, then nothing but blanks up to the newline.
+    fn read_stream(reader: &mut impl BufRead) -> Option<Record> {
+        if !reader.fill_buf().ok()?.starts_with(b"{\"") {
+            return None;
+        }
+        let mut de = serde_json::Deserializer::from_reader(&mut *reader);
+        let record = Record::deserialize(&mut de).ok()?;
+        let mut rest = Vec::new();
+        let read = lines::read_line(reader, &mut rest).ok()?;
+        (!read.cut && rest.trim_ascii().is_empty() && record.is_foura()).then_some(record)
+    }
+
+    fn is_foura(&self) -> bool {
+        self.id.is_some() || self.input_id.is_some()
     }
 }
 
