@@ -214,20 +214,6 @@ fn auto_delivers_on_the_proxy_rung_with_its_ladder_and_session() {
 }
 
 #[test]
-fn auto_without_force_proxy_delivers_from_the_probe_with_no_session_proxy() {
-    let (server, client) = start();
-    let page = client
-        .auto(&AutoRequest::new(PAGE).force_proxy(false))
-        .unwrap();
-    assert_eq!(page.ladder.rung, Some(Rung::Probe));
-    assert_eq!(page.ladder.credits, Some(2.0));
-    let session = page.session.as_ref().unwrap();
-    assert_eq!(session.proxy, None, "direct egress has no exit id");
-    assert_meta(page.meta(), 2.0);
-    assert_eq!(sent(&server), json!({"url": PAGE, "forceProxy": false}));
-}
-
-#[test]
 fn auto_reports_the_exit_class_from_the_header() {
     let (server, client) = start();
     for (class, name) in [
@@ -249,48 +235,112 @@ fn auto_reports_the_exit_class_from_the_header() {
     assert_eq!(server.request_count(), 2);
 }
 
+/// One auto request and the rung it is delivered from.
+struct LadderCase {
+    case: &'static str,
+    request: fn() -> AutoRequest,
+    rung: Rung,
+    /// `None` where the case does not pin it.
+    solved: Option<bool>,
+    attempts: Option<u64>,
+    credits: Option<f64>,
+    /// Whether a session comes back, and whether it names an exit (`None`: not pinned).
+    session: Option<bool>,
+    session_proxy: Option<bool>,
+    /// The body the emulator received, where the case pins it.
+    sent: Option<fn() -> Value>,
+}
+
+const LADDER_CASES: [LadderCase; 4] = [
+    LadderCase {
+        case: "without forceProxy it delivers from the probe, with no exit id",
+        request: || AutoRequest::new(PAGE).force_proxy(false),
+        rung: Rung::Probe,
+        solved: None,
+        attempts: None,
+        credits: Some(2.0),
+        session: Some(true),
+        session_proxy: Some(false),
+        sent: Some(|| json!({"url": PAGE, "forceProxy": false})),
+    },
+    LadderCase {
+        case: "a challenge climbs to the browser rung",
+        request: || AutoRequest::new("https://challenge.test/"),
+        rung: Rung::Browser,
+        solved: Some(true),
+        attempts: Some(2),
+        credits: Some(9.0),
+        session: Some(true),
+        session_proxy: Some(true),
+        sent: None,
+    },
+    LadderCase {
+        case: "a cached host is served from the cache rung",
+        request: || AutoRequest::new("https://cached.test/"),
+        rung: Rung::Cache,
+        solved: None,
+        attempts: Some(1),
+        credits: Some(2.0),
+        session: None,
+        session_proxy: None,
+        sent: None,
+    },
+    LadderCase {
+        case: "returnSession false sends no session",
+        request: || AutoRequest::new(PAGE).return_session(false),
+        rung: Rung::Proxy,
+        solved: None,
+        attempts: None,
+        credits: None,
+        session: Some(false),
+        session_proxy: None,
+        sent: Some(|| json!({"url": PAGE, "returnSession": false})),
+    },
+];
+
 #[test]
-fn auto_climbs_to_the_browser_rung_for_a_challenge_and_keeps_its_flat_headers() {
+fn auto_reports_the_rung_it_delivered_from_with_its_attempts_credits_and_session() {
+    for case in &LADDER_CASES {
+        let (server, client) = start();
+        let page = client.auto(&(case.request)()).unwrap();
+        let name = case.case;
+        assert_eq!(page.status, 200, "{name}");
+        assert_eq!(page.ladder.rung, Some(case.rung.clone()), "{name}");
+        if let Some(solved) = case.solved {
+            assert_eq!(page.ladder.solved, Some(solved), "{name}");
+        }
+        if let Some(attempts) = case.attempts {
+            assert_eq!(page.ladder.attempts, Some(attempts), "{name}");
+        }
+        if let Some(credits) = case.credits {
+            assert_eq!(page.ladder.credits, Some(credits), "{name}");
+            assert_meta(page.meta(), credits);
+        }
+        if let Some(session) = case.session {
+            assert_eq!(page.session.is_some(), session, "{name}");
+        }
+        if let Some(proxy) = case.session_proxy {
+            let session = page.session.as_ref().unwrap();
+            assert_eq!(session.proxy.is_some(), proxy, "{name}: {session:?}");
+        }
+        if let Some(sent_body) = case.sent {
+            assert_eq!(sent(&server), sent_body(), "{name}");
+        }
+    }
+}
+
+#[test]
+fn auto_on_the_browser_rung_keeps_the_browsers_flat_headers() {
     let (_server, client) = start();
     let page = client
         .auto(&AutoRequest::new("https://challenge.test/"))
         .unwrap();
-    assert_eq!(page.status, 200);
-    assert_eq!(page.ladder.rung, Some(Rung::Browser));
-    assert_eq!(page.ladder.solved, Some(true));
-    assert_eq!(page.ladder.attempts, Some(2));
-    assert_eq!(page.ladder.credits, Some(9.0));
     assert_eq!(page.headers.hops.len(), 1);
     assert_eq!(
         page.headers.hops[0].result, None,
         "the browser's flat object"
     );
     assert!(page.headers.get("content-type").is_some());
-    assert!(page.session.as_ref().unwrap().proxy.is_some());
-    assert_meta(page.meta(), 9.0);
-}
-
-#[test]
-fn auto_on_a_cached_host_reports_the_cache_rung() {
-    let (_server, client) = start();
-    let page = client
-        .auto(&AutoRequest::new("https://cached.test/"))
-        .unwrap();
-    assert_eq!(page.ladder.rung, Some(Rung::Cache));
-    assert_eq!(page.ladder.attempts, Some(1));
-    assert_eq!(page.ladder.credits, Some(2.0));
-    assert_meta(page.meta(), 2.0);
-}
-
-#[test]
-fn auto_with_return_session_false_has_no_session() {
-    let (server, client) = start();
-    let page = client
-        .auto(&AutoRequest::new(PAGE).return_session(false))
-        .unwrap();
-    assert_eq!(page.session, None);
-    assert_eq!(page.ladder.rung, Some(Rung::Proxy));
-    assert_eq!(sent(&server), json!({"url": PAGE, "returnSession": false}));
 }
 
 #[test]

@@ -133,51 +133,6 @@ fn follow_redirects_gives_one_hop_per_response() {
 }
 
 #[test]
-fn a_target_that_never_answers_is_engine_failed_with_status_zero_and_credits() {
-    let (server, client) = start();
-    let err = client
-        .single(&SingleRequest::get("https://timeout.test/").timeout(Duration::from_secs(5)))
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::EngineFailed);
-    assert_eq!(err.status(), Some(200), "FourA's own answer was a 200");
-    assert_eq!(err.target_status(), Some(0));
-    assert_eq!(
-        err.message(),
-        Some("Operation timed out after 5000 milliseconds with 0 bytes received")
-    );
-    assert_eq!(
-        err.credits(),
-        Some(2.0),
-        "credits are reported on failures too"
-    );
-    assert!(is_request_id(err.request_id().unwrap()));
-    assert!(!err.is_retryable());
-
-    assert_one_engine_call(&server, "/api/single/");
-    assert_eq!(sent(&server)["timeout_ms"], 5000);
-}
-
-#[test]
-fn an_unresolvable_host_is_engine_failed_on_single_and_browser() {
-    let (server, client) = start();
-    let err = client
-        .single(&SingleRequest::get("https://nowhere.invalid/"))
-        .unwrap_err();
-    assert_engine_failed(&err, Some(0), 2.0);
-    assert_eq!(err.message(), Some("Couldn't resolve host name"));
-
-    let err = client
-        .browser(&BrowserRequest::new("https://nowhere.invalid/"))
-        .unwrap_err();
-    assert_engine_failed(&err, Some(0), 5.0);
-    assert_eq!(
-        err.message(),
-        Some("net::ERR_NAME_NOT_RESOLVED at https://nowhere.invalid/")
-    );
-    assert_eq!(server.request_count(), 2);
-}
-
-#[test]
 fn a_proxy_rotation_beaten_by_a_bot_check_is_engine_failed_with_an_attempt_report() {
     let (server, client) = start();
     let err = client
@@ -329,34 +284,6 @@ fn the_ts_placeholder_is_sent_untouched_and_resolved_by_foura() {
         assert!(r.body_text().contains("{ts}"), "{r:?}");
     }
     assert_eq!(server.request_count(), 4);
-}
-
-#[test]
-fn a_private_target_is_refused_by_foura_as_an_invalid_request() {
-    let (server, client) = start();
-    let err = client
-        .single(&SingleRequest::get("http://10.0.0.1/admin"))
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
-    assert_eq!(err.status(), Some(400));
-    assert_eq!(
-        err.message(),
-        Some("Target 10.0.0.1 resolves to a private/reserved IP")
-    );
-    assert_eq!(err.credits(), None, "refused before the backend");
-    assert!(err.request_id().is_some());
-    assert_eq!(server.request_count(), 1);
-}
-
-#[test]
-fn a_broken_download_is_engine_failed_with_status_zero() {
-    let (server, client) = start();
-    let err = client
-        .single(&SingleRequest::get("https://failed.test/"))
-        .unwrap_err();
-    assert_engine_failed(&err, Some(0), 2.0);
-    assert_eq!(err.message(), Some("Download failed"));
-    assert_eq!(server.request_count(), 1);
 }
 
 #[test]
@@ -513,4 +440,111 @@ fn auto_beaten_on_every_rung_is_engine_failed_with_the_last_target_status() {
         sent(&server),
         json!({"url": "https://blocked.test/", "forceProxy": false})
     );
+}
+
+/// One request the virtual web makes fail, and how FourA reports it.
+struct FailureCase {
+    case: &'static str,
+    call: fn(&Client) -> Error,
+    kind: ErrorKind,
+    /// FourA's own status: an engine failure is still a 200 from FourA.
+    status: u16,
+    target_status: Option<u16>,
+    credits: Option<f64>,
+    message: &'static str,
+}
+
+const FAILURE_CASES: [FailureCase; 5] = [
+    FailureCase {
+        case: "a target that never answers, on single",
+        call: |client| {
+            let request =
+                SingleRequest::get("https://timeout.test/").timeout(Duration::from_secs(5));
+            client.single(&request).unwrap_err()
+        },
+        kind: ErrorKind::EngineFailed,
+        status: 200,
+        target_status: Some(0),
+        credits: Some(2.0),
+        message: "Operation timed out after 5000 milliseconds with 0 bytes received",
+    },
+    FailureCase {
+        case: "a broken download, on single",
+        call: |client| {
+            client
+                .single(&SingleRequest::get("https://failed.test/"))
+                .unwrap_err()
+        },
+        kind: ErrorKind::EngineFailed,
+        status: 200,
+        target_status: Some(0),
+        credits: Some(2.0),
+        message: "Download failed",
+    },
+    FailureCase {
+        case: "an unresolvable host, on single",
+        call: |client| {
+            client
+                .single(&SingleRequest::get("https://nowhere.invalid/"))
+                .unwrap_err()
+        },
+        kind: ErrorKind::EngineFailed,
+        status: 200,
+        target_status: Some(0),
+        credits: Some(2.0),
+        message: "Couldn't resolve host name",
+    },
+    FailureCase {
+        case: "an unresolvable host, on browser",
+        call: |client| {
+            client
+                .browser(&BrowserRequest::new("https://nowhere.invalid/"))
+                .unwrap_err()
+        },
+        kind: ErrorKind::EngineFailed,
+        status: 200,
+        target_status: Some(0),
+        credits: Some(5.0),
+        message: "net::ERR_NAME_NOT_RESOLVED at https://nowhere.invalid/",
+    },
+    FailureCase {
+        case: "a private target, refused by FourA before the backend (no credits)",
+        call: |client| {
+            client
+                .single(&SingleRequest::get("http://10.0.0.1/admin"))
+                .unwrap_err()
+        },
+        kind: ErrorKind::InvalidRequest,
+        status: 400,
+        target_status: None,
+        credits: None,
+        message: "Target 10.0.0.1 resolves to a private/reserved IP",
+    },
+];
+
+#[test]
+fn what_the_virtual_web_makes_fail_is_a_typed_error_with_foura_s_status_message_and_credits() {
+    for case in &FAILURE_CASES {
+        let (server, client) = start();
+        let err = (case.call)(&client);
+        let name = case.case;
+        assert_eq!(err.kind(), case.kind, "{name}: {err}");
+        assert_eq!(err.status(), Some(case.status), "{name}");
+        assert_eq!(err.target_status(), case.target_status, "{name}");
+        assert_eq!(err.credits(), case.credits, "{name}: credits");
+        assert_eq!(err.message(), Some(case.message), "{name}");
+        let id = err.request_id().expect("X-Foura-Request-Id");
+        assert!(is_request_id(id), "{name}: {id}");
+        assert!(!err.is_retryable(), "{name}");
+        assert_eq!(server.request_count(), 1, "{name}");
+    }
+}
+
+#[test]
+fn a_single_timeout_is_sent_as_timeout_ms() {
+    let (server, client) = start();
+    let request = SingleRequest::get("https://timeout.test/").timeout(Duration::from_secs(5));
+    client.single(&request).unwrap_err();
+    assert_one_engine_call(&server, "/api/single/");
+    assert_eq!(sent(&server)["timeout_ms"], 5000);
 }
