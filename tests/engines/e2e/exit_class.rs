@@ -6,82 +6,64 @@ use super::*;
 /// The emulator's premium exit ids start with `P`.
 const PREMIUM_EXIT: &str = "P1B2C3";
 
-/// One engine call that succeeds on an exit of a known class.
-struct ExitCase {
-    engine: &'static str,
-    path: &'static str,
-    class: &'static str,
-    /// Whether the body names the class too (`exitClass`), or the header alone does.
-    in_body: bool,
-    /// The call, giving the class its meta read from the header and the class its body names.
-    call: fn(&Client) -> (Option<String>, Option<String>),
+/// Each engine asked for an exit of a known class, the class, and whether the body names it
+/// too (`exitClass`) or the header alone does.
+fn exit_cases() -> [(Call, &'static str, bool); 4] {
+    [
+        (
+            Call::Single(SingleRequest::get(PAGE).proxy(PREMIUM_EXIT)),
+            "premium",
+            false,
+        ),
+        (
+            Call::Proxy(proxy_get(PAGE).exit_class(ExitClass::Premium)),
+            "premium",
+            true,
+        ),
+        (
+            Call::Browser(BrowserRequest::new(PAGE).proxy(PREMIUM_EXIT)),
+            "premium",
+            false,
+        ),
+        (
+            Call::Auto(AutoRequest::new(PAGE).exit_class(ExitClass::Standard)),
+            "standard",
+            true,
+        ),
+    ]
 }
 
-const EXIT_CASES: [ExitCase; 4] = [
-    ExitCase {
-        engine: "single",
-        path: "/api/single/",
-        class: "premium",
-        in_body: false,
-        call: |client| {
-            let page = client
-                .single(&SingleRequest::get(PAGE).proxy(PREMIUM_EXIT))
-                .unwrap();
-            (page.meta().exit_class.clone(), body_class(&page.extra))
-        },
-    },
-    ExitCase {
-        engine: "proxy",
-        path: "/api/proxy/",
-        class: "premium",
-        in_body: true,
-        call: |client| {
-            let page = client
-                .proxy(&proxy_get(PAGE).exit_class(ExitClass::Premium))
-                .unwrap();
-            (page.meta().exit_class.clone(), page.exit_class.clone())
-        },
-    },
-    ExitCase {
-        engine: "browser",
-        path: "/api/browser/",
-        class: "premium",
-        in_body: false,
-        call: |client| {
-            let page = client
-                .browser(&BrowserRequest::new(PAGE).proxy(PREMIUM_EXIT))
-                .unwrap();
-            (page.meta().exit_class.clone(), body_class(&page.extra))
-        },
-    },
-    ExitCase {
-        engine: "auto",
-        path: "/api/auto",
-        class: "standard",
-        in_body: true,
-        call: |client| {
-            let page = client
-                .auto(&AutoRequest::new(PAGE).exit_class(ExitClass::Standard))
-                .unwrap();
-            (page.meta().exit_class.clone(), page.exit_class.clone())
-        },
-    },
-];
-
-/// An `exitClass` field kept among a page's unknown fields, as its JSON text.
-fn body_class(extra: &serde_json::Map<String, Value>) -> Option<String> {
-    extra.get("exitClass").map(Value::to_string)
+/// Sends `call`, giving the class its meta read from the header and the class its body names.
+fn exit_classes(client: &Client, call: &Call) -> (Option<String>, Option<String>) {
+    let in_extra =
+        |extra: &serde_json::Map<String, Value>| extra.get("exitClass").map(Value::to_string);
+    let classes = match call {
+        Call::Single(r) => client
+            .single(r)
+            .map(|p| (p.meta().clone(), in_extra(&p.extra))),
+        Call::Browser(r) => client
+            .browser(r)
+            .map(|p| (p.meta().clone(), in_extra(&p.extra))),
+        Call::Proxy(r) => client
+            .proxy(r)
+            .map(|p| (p.meta().clone(), p.exit_class.clone())),
+        Call::Auto(r) => client
+            .auto(r)
+            .map(|p| (p.meta().clone(), p.exit_class.clone())),
+    };
+    let (meta, body) = classes.unwrap();
+    (meta.exit_class, body)
 }
 
 #[test]
 fn every_engine_reads_the_exit_class_from_the_header_and_proxy_and_auto_from_the_body_too() {
-    for case in &EXIT_CASES {
+    for (call, class, in_body) in exit_cases() {
         let (server, client) = start();
-        let (meta, body) = (case.call)(&client);
-        assert_eq!(meta.as_deref(), Some(case.class), "{}", case.engine);
-        let expected_body = case.in_body.then_some(case.class);
-        assert_eq!(body.as_deref(), expected_body, "{}", case.engine);
-        assert_one_engine_call(&server, case.path);
+        let engine = call.path();
+        let (meta, body) = exit_classes(&client, &call);
+        assert_eq!(meta.as_deref(), Some(class), "{engine}");
+        assert_eq!(body.as_deref(), in_body.then_some(class), "{engine}");
+        assert_one_engine_call(&server, engine);
     }
 }
 
