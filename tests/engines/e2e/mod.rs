@@ -134,6 +134,22 @@ impl Call {
         }
     }
 
+    /// Sends the request, expecting a page: its status, its text and its meta.
+    fn deliver(&self, client: &Client) -> (u16, String, Meta) {
+        let view = |status, text: Option<&str>, meta: &Meta| {
+            (status, text.unwrap_or_default().to_owned(), meta.clone())
+        };
+        let page = match self {
+            Call::Single(r) => client.single(r).map(|p| view(p.status, p.text(), p.meta())),
+            Call::Proxy(r) => client.proxy(r).map(|p| view(p.status, p.text(), p.meta())),
+            Call::Browser(r) => client
+                .browser(r)
+                .map(|p| view(p.status, p.text(), p.meta())),
+            Call::Auto(r) => client.auto(r).map(|p| view(p.status, p.text(), p.meta())),
+        };
+        page.expect("the request should deliver a page")
+    }
+
     /// Sends the request, expecting it to fail.
     fn fail(&self, client: &Client) -> Error {
         let sent = match self {

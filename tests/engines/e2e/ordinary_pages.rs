@@ -2,15 +2,58 @@
 
 use super::*;
 
+/// Each engine's plain request for [`PAGE`], the name its page gives the engine, the credits
+/// it charges and the body FourA documents for it (the client adds `unblocker` where it is on
+/// by default).
+fn ordinary_requests() -> [(Call, &'static str, f64, Value); 4] {
+    [
+        (
+            Call::Single(SingleRequest::get(PAGE)),
+            "single engine",
+            2.0,
+            json!({"method": "GET", "url": PAGE, "unblocker": true}),
+        ),
+        (
+            Call::Proxy(proxy_get(PAGE)),
+            "proxy engine",
+            4.0,
+            json!({"request": {"method": "GET", "url": PAGE, "unblocker": true}}),
+        ),
+        (
+            Call::Browser(BrowserRequest::new(PAGE)),
+            "browser engine",
+            5.0,
+            json!({"url": PAGE, "unblocker": true}),
+        ),
+        (
+            Call::Auto(AutoRequest::new(PAGE)),
+            "auto engine",
+            4.0,
+            json!({"url": PAGE}),
+        ),
+    ]
+}
+
 #[test]
-fn single_delivers_an_ordinary_page_with_headers_cookies_time_and_meta() {
-    let (server, client) = start();
+fn every_engine_delivers_the_ordinary_page_for_its_credits_from_one_documented_call() {
+    for (call, engine, credits, body) in ordinary_requests() {
+        let (server, client) = start();
+        let (status, text, meta) = call.deliver(&client);
+        assert_eq!(status, 200, "{engine}");
+        assert!(text.contains(PAGE) && text.contains(engine), "{text}");
+        assert_meta(&meta, credits);
+        assert_eq!(meta.exit_class, None, "{engine}");
+        assert_one_engine_call(&server, call.path());
+        assert_eq!(sent(&server), body, "{engine}");
+    }
+}
+
+#[test]
+fn single_delivers_an_ordinary_page_with_headers_cookies_and_time() {
+    let (_server, client) = start();
     let page = client.single(&SingleRequest::get(PAGE)).unwrap();
 
-    assert_eq!(page.status, 200);
     let text = page.text().unwrap();
-    assert!(text.contains(PAGE), "{text}");
-    assert!(text.contains("single engine"), "{text}");
     assert_eq!(page.headers.hops.len(), 1);
     let hop = page.headers.final_hop().unwrap();
     let line = hop.result.as_ref().unwrap();
@@ -33,27 +76,13 @@ fn single_delivers_an_ordinary_page_with_headers_cookies_time_and_meta() {
     assert_eq!(page.defense, None);
     assert_eq!(page.exit_class, None);
     assert!(page.extra.is_empty(), "{:?}", page.extra);
-    assert_meta(page.meta(), 2.0);
-    assert_eq!(page.meta().exit_class, None);
-
-    assert_one_engine_call(&server, "/api/single/");
-    assert_eq!(
-        sent(&server),
-        json!({"method": "GET", "url": PAGE, "unblocker": true})
-    );
 }
 
 #[test]
 fn proxy_decodes_the_string_total_time_and_reports_its_exit_and_total() {
-    let (server, client) = start();
+    let (_server, client) = start();
     let page = client.proxy(&proxy_get(PAGE)).unwrap();
 
-    assert_eq!(page.status, 200);
-    let text = page.text().unwrap();
-    assert!(
-        text.contains(PAGE) && text.contains("proxy engine"),
-        "{text}"
-    );
     assert_ordinary_html(&page.headers);
     // The emulator sends `"total_time": "0.341"`, a numeric string, which the client must read as a number.
     assert_eq!(page.total_time, Some(0.341));
@@ -65,14 +94,6 @@ fn proxy_decodes_the_string_total_time_and_reports_its_exit_and_total() {
     assert_eq!(page.exit_class, None);
     assert_eq!(page.profile, None);
     assert!(page.extra.is_empty(), "{:?}", page.extra);
-    assert_meta(page.meta(), 4.0);
-    assert_eq!(page.meta().exit_class, None);
-
-    assert_one_engine_call(&server, "/api/proxy/");
-    assert_eq!(
-        sent(&server),
-        json!({"request": {"method": "GET", "url": PAGE, "unblocker": true}})
-    );
 }
 
 #[test]
@@ -169,15 +190,9 @@ fn browser_returns_cookies_user_agent_and_flat_headers() {
 
 #[test]
 fn auto_delivers_on_the_proxy_rung_with_its_ladder_and_session() {
-    let (server, client) = start();
+    let (_server, client) = start();
     let page = client.auto(&AutoRequest::new(PAGE)).unwrap();
 
-    assert_eq!(page.status, 200);
-    let text = page.text().unwrap();
-    assert!(
-        text.contains(PAGE) && text.contains("auto engine"),
-        "{text}"
-    );
     assert_eq!(page.headers.hops.len(), 1);
     assert_eq!(
         page.headers.get("content-type"),
@@ -207,10 +222,6 @@ fn auto_delivers_on_the_proxy_rung_with_its_ladder_and_session() {
     assert_eq!(session.cookies.len(), 2);
     assert_eq!(session.cookies[0].domain.as_deref(), Some("example.com"));
     assert_eq!(page.exit_class, None);
-    assert_meta(page.meta(), 4.0);
-
-    assert_one_engine_call(&server, "/api/auto");
-    assert_eq!(sent(&server), json!({"url": PAGE}));
 }
 
 #[test]
