@@ -79,28 +79,6 @@ fn rate_limit_429_reads_the_nested_retry_after() {
 }
 
 #[test]
-fn retry_after_header_is_read_as_seconds_or_a_date() {
-    let server = MockServer::start();
-    let client = single_shot(&server);
-    server.push_fault(Fault::json(429, &json!({"error": "Too many"})).header("Retry-After", "7"));
-    let err = submit_example(&client).unwrap_err();
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
-    assert_eq!(err.message(), Some("Too many"));
-
-    server.push_fault(
-        Fault::json(503, &json!({"error": "busy"}))
-            .header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
-    );
-    let err = submit_example(&client).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::ServerError);
-    assert_eq!(
-        err.retry_after(),
-        Some(Duration::ZERO),
-        "a date in the past means now"
-    );
-}
-
-#[test]
 fn server_error_with_an_html_page_keeps_status_and_a_short_snippet() {
     let server = MockServer::start();
     let page = format!(
@@ -209,27 +187,70 @@ fn errors_are_std_errors_that_cross_threads() {
     assert!(handle.join().unwrap().contains("500"));
 }
 
+/// A `Retry-After` header on an error answer: the status and error sent with it, and the
+/// kind and wait the client reads from it.
+struct RetryAfterCase {
+    case: &'static str,
+    status: u16,
+    error: &'static str,
+    header: &'static str,
+    kind: ErrorKind,
+    wait: Option<Duration>,
+}
+
+const RETRY_AFTER_CASES: [RetryAfterCase; 4] = [
+    RetryAfterCase {
+        case: "delta-seconds",
+        status: 429,
+        error: "Too many",
+        header: "7",
+        kind: ErrorKind::RateLimited,
+        wait: Some(Duration::from_secs(7)),
+    },
+    RetryAfterCase {
+        case: "an HTTP-date in the past means now",
+        status: 503,
+        error: "busy",
+        header: "Wed, 21 Oct 2015 07:28:00 GMT",
+        kind: ErrorKind::ServerError,
+        wait: Some(Duration::ZERO),
+    },
+    RetryAfterCase {
+        case: "absurd delta-seconds are capped",
+        status: 429,
+        error: "slow down",
+        header: "18446744073709551615",
+        kind: ErrorKind::RateLimited,
+        wait: Some(Duration::from_secs(1_000_000_000)),
+    },
+    RetryAfterCase {
+        case: "a year no server means is no wait",
+        status: 429,
+        error: "slow down",
+        header: "Sun, 06 Nov 300000000000 08:49:37 GMT",
+        kind: ErrorKind::RateLimited,
+        wait: None,
+    },
+];
+
 #[test]
-fn absurd_retry_after_values_neither_panic_nor_hang() {
+fn retry_after_header_is_read_as_seconds_or_a_date_and_absurd_values_neither_panic_nor_hang() {
     let server = MockServer::start();
     let client = single_shot(&server);
-    server.push_fault(
-        Fault::json(429, &json!({"error": "slow down"}))
-            .header("Retry-After", "18446744073709551615"),
-    );
-    let err = submit_example(&client).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::RateLimited);
-    assert_eq!(
-        err.retry_after(),
-        Some(Duration::from_secs(1_000_000_000)),
-        "capped"
-    );
-    server.push_fault(
-        Fault::json(429, &json!({"error": "slow down"}))
-            .header("Retry-After", "Sun, 06 Nov 300000000000 08:49:37 GMT"),
-    );
-    let err = submit_example(&client).unwrap_err();
-    assert_eq!(err.retry_after(), None, "not a date a server means");
+    for case in &RETRY_AFTER_CASES {
+        let answer = Fault::json(case.status, &json!({ "error": case.error }));
+        server.push_fault(answer.header("Retry-After", case.header));
+        let err = submit_example(&client).unwrap_err();
+        let name = case.case;
+        assert_eq!(err.kind(), case.kind, "{name}");
+        assert_eq!(err.retry_after(), case.wait, "{name}");
+        assert_eq!(err.message(), Some(case.error), "{name}");
+    }
+}
+
+#[test]
+fn a_huge_wait_with_retries_on_returns_at_once() {
+    let server = MockServer::start();
     // With retries on, a huge wait returns at once instead of sleeping.
     let retrying = tasks_builder(&server).build().unwrap();
     server.push_fault(Fault::json(429, &json!({"error": {"retryAfter": 1e300}})));

@@ -32,38 +32,72 @@ fn maintenance_is_service_disabled_in_either_shape() {
     assert_eq!(server.request_count(), 2);
 }
 
-#[test]
-fn maintenance_is_retried_when_its_wait_fits() {
-    let server = MockServer::start();
-    server.refuse_next(1, None, Refusal::Maintenance { retry_after: 0 });
-    let client = builder(&server).max_retries(1).build().unwrap();
-    let page = client.single(&SingleRequest::get(PAGE)).unwrap();
-    assert_eq!(page.status, 200);
-    assert_eq!(page.meta().attempts, 2);
-    assert_eq!(server.request_count(), 2);
+/// A maintenance answer (FourA's 503 `Service disabled`), the client that meets it, and what
+/// that client ends with: the page after `Some(attempts)`, or `ServiceDisabled` with the wait
+/// it names for `None`.
+struct MaintenanceCase {
+    case: &'static str,
+    server: fn() -> MockServer,
+    client: fn(&MockServer) -> Client,
+    delivered_after: Option<u32>,
+    wait: Option<Duration>,
 }
 
-#[test]
-fn maintenance_returns_at_once_with_the_default_settings() {
+/// A fresh emulator whose next answer is maintenance asking for `retry_after` seconds.
+fn maintenance(retry_after: u64) -> MockServer {
     let server = MockServer::start();
-    server.refuse_next(1, None, Refusal::Maintenance { retry_after: 60 });
-    // The crate's defaults: a 60 s wait does not fit a single call's deadline.
-    let client = engines_builder(&server).build().unwrap();
-    let err = client.single(&SingleRequest::get(PAGE)).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::ServiceDisabled, "{err}");
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
-    assert_eq!(err.attempts(), 1);
-    assert_eq!(server.request_count(), 1);
+    server.refuse_next(1, None, Refusal::Maintenance { retry_after });
+    server
 }
 
+const MAINTENANCE_CASES: [MaintenanceCase; 3] = [
+    MaintenanceCase {
+        case: "retried when its wait fits",
+        server: || maintenance(0),
+        client: |server| builder(server).max_retries(1).build().unwrap(),
+        delivered_after: Some(2),
+        wait: None,
+    },
+    MaintenanceCase {
+        // The crate's defaults: a 60 s wait does not fit a single call's deadline.
+        case: "returned at once with the default settings",
+        server: || maintenance(60),
+        client: |server| engines_builder(server).build().unwrap(),
+        delivered_after: None,
+        wait: Some(Duration::from_secs(60)),
+    },
+    MaintenanceCase {
+        case: "not retried without a wait",
+        server: || server_with(Fault::json(503, &json!({"error": "Service disabled"}))),
+        client: |server| builder(server).max_retries(3).build().unwrap(),
+        delivered_after: None,
+        wait: None,
+    },
+];
+
 #[test]
-fn maintenance_without_a_wait_is_not_retried() {
-    let server = server_with(Fault::json(503, &json!({"error": "Service disabled"})));
-    let client = builder(&server).max_retries(3).build().unwrap();
-    let err = client.single(&SingleRequest::get(PAGE)).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::ServiceDisabled, "{err}");
-    assert_eq!(err.retry_after(), None);
-    assert_eq!(server.request_count(), 1);
+fn maintenance_is_retried_only_when_it_names_a_wait_that_fits() {
+    for case in &MAINTENANCE_CASES {
+        let server = (case.server)();
+        let client = (case.client)(&server);
+        let name = case.case;
+        let attempts = match client.single(&SingleRequest::get(PAGE)) {
+            Ok(page) => {
+                assert!(case.delivered_after.is_some(), "{name}: delivered");
+                assert_eq!(page.status, 200, "{name}");
+                page.meta().attempts
+            }
+            Err(err) => {
+                assert_eq!(err.kind(), ErrorKind::ServiceDisabled, "{name}: {err}");
+                assert_eq!(err.retry_after(), case.wait, "{name}");
+                assert_eq!(err.attempts(), 1, "{name}");
+                assert_eq!(case.delivered_after, None, "{name}: failed with {err}");
+                1
+            }
+        };
+        assert_eq!(attempts, case.delivered_after.unwrap_or(1), "{name}");
+        assert_eq!(server.request_count(), attempts as usize, "{name}");
+    }
 }
 
 #[test]

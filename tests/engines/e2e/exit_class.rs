@@ -6,61 +6,80 @@ use super::*;
 /// The emulator's premium exit ids start with `P`.
 const PREMIUM_EXIT: &str = "P1B2C3";
 
-#[test]
-fn single_reads_the_exit_class_from_the_header() {
-    let (server, client) = start();
-    let page = client
-        .single(&SingleRequest::get(PAGE).proxy(PREMIUM_EXIT))
-        .unwrap();
-    assert_eq!(page.meta().exit_class.as_deref(), Some("premium"));
-    assert!(!page.extra.contains_key("exitClass"));
-    assert_one_engine_call(&server, "/api/single/");
+/// Each engine asked for an exit of a known class, the class, and whether the body names it
+/// too (`exitClass`) or the header alone does.
+fn exit_cases() -> [(Call, &'static str, bool); 4] {
+    [
+        (
+            Call::Single(SingleRequest::get(PAGE).proxy(PREMIUM_EXIT)),
+            "premium",
+            false,
+        ),
+        (
+            Call::Proxy(proxy_get(PAGE).exit_class(ExitClass::Premium)),
+            "premium",
+            true,
+        ),
+        (
+            Call::Browser(BrowserRequest::new(PAGE).proxy(PREMIUM_EXIT)),
+            "premium",
+            false,
+        ),
+        (
+            Call::Auto(AutoRequest::new(PAGE).exit_class(ExitClass::Standard)),
+            "standard",
+            true,
+        ),
+    ]
+}
+
+/// Sends `call`, giving the class its meta read from the header and the class its body names.
+fn exit_classes(client: &Client, call: &Call) -> (Option<String>, Option<String>) {
+    let in_extra =
+        |extra: &serde_json::Map<String, Value>| extra.get("exitClass").map(Value::to_string);
+    let classes = match call {
+        Call::Single(r) => client
+            .single(r)
+            .map(|p| (p.meta().clone(), in_extra(&p.extra))),
+        Call::Browser(r) => client
+            .browser(r)
+            .map(|p| (p.meta().clone(), in_extra(&p.extra))),
+        Call::Proxy(r) => client
+            .proxy(r)
+            .map(|p| (p.meta().clone(), p.exit_class.clone())),
+        Call::Auto(r) => client
+            .auto(r)
+            .map(|p| (p.meta().clone(), p.exit_class.clone())),
+    };
+    let (meta, body) = classes.unwrap();
+    (meta.exit_class, body)
 }
 
 #[test]
-fn proxy_reads_the_exit_class_from_the_header_and_the_body() {
-    let (server, client) = start();
-    let page = client
-        .proxy(&proxy_get(PAGE).exit_class(ExitClass::Premium))
-        .unwrap();
-    assert_eq!(page.meta().exit_class.as_deref(), Some("premium"));
-    assert_eq!(page.exit_class.as_deref(), Some("premium"));
-    assert_one_engine_call(&server, "/api/proxy/");
-}
-
-#[test]
-fn browser_reads_the_exit_class_from_the_header() {
-    let (server, client) = start();
-    let page = client
-        .browser(&BrowserRequest::new(PAGE).proxy(PREMIUM_EXIT))
-        .unwrap();
-    assert_eq!(page.meta().exit_class.as_deref(), Some("premium"));
-    assert!(!page.extra.contains_key("exitClass"));
-    assert_one_engine_call(&server, "/api/browser/");
-}
-
-#[test]
-fn auto_reads_the_exit_class_from_the_header() {
-    let (server, client) = start();
-    let page = client
-        .auto(&AutoRequest::new(PAGE).exit_class(ExitClass::Standard))
-        .unwrap();
-    assert_eq!(page.meta().exit_class.as_deref(), Some("standard"));
-    assert_eq!(page.exit_class.as_deref(), Some("standard"));
-    assert_one_engine_call(&server, "/api/auto");
+fn every_engine_reads_the_exit_class_from_the_header_and_proxy_and_auto_from_the_body_too() {
+    for (call, class, in_body) in exit_cases() {
+        let (server, client) = start();
+        let engine = call.path();
+        let (meta, body) = exit_classes(&client, &call);
+        assert_eq!(meta.as_deref(), Some(class), "{engine}");
+        assert_eq!(body.as_deref(), in_body.then_some(class), "{engine}");
+        assert_one_engine_call(&server, engine);
+    }
 }
 
 #[test]
 fn a_failure_names_no_exit_class_and_that_is_normal() {
     let (_server, client) = start();
-    let err = client
-        .auto(&AutoRequest::new("https://timeout.test/").exit_class(ExitClass::Standard))
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::EngineFailed, "{err}");
-    assert_eq!(err.meta().exit_class, None);
-    let err = client
-        .proxy(&proxy_get("https://blocked.test/").exit_class(ExitClass::Premium))
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::EngineFailed, "{err}");
-    assert_eq!(err.meta().exit_class, None);
+    let failures = [
+        client
+            .auto(&AutoRequest::new("https://timeout.test/").exit_class(ExitClass::Standard))
+            .unwrap_err(),
+        client
+            .proxy(&proxy_get("https://blocked.test/").exit_class(ExitClass::Premium))
+            .unwrap_err(),
+    ];
+    for err in failures {
+        assert_eq!(err.kind(), ErrorKind::EngineFailed, "{err}");
+        assert_eq!(err.meta().exit_class, None);
+    }
 }

@@ -115,6 +115,53 @@ fn assert_ordinary_html(headers: &ResponseHeaders) {
     assert_eq!(cookies, 2);
 }
 
+/// A request to any one engine, so that one table of cases can span the engines.
+enum Call {
+    Single(SingleRequest),
+    Proxy(ProxyRequest),
+    Browser(BrowserRequest),
+    Auto(AutoRequest),
+}
+
+impl Call {
+    /// The engine path FourA documents for this request.
+    fn path(&self) -> &'static str {
+        match self {
+            Call::Single(_) => "/api/single/",
+            Call::Proxy(_) => "/api/proxy/",
+            Call::Browser(_) => "/api/browser/",
+            Call::Auto(_) => "/api/auto",
+        }
+    }
+
+    /// Sends the request, expecting a page: its status, its text and its meta.
+    fn deliver(&self, client: &Client) -> (u16, String, Meta) {
+        let view = |status, text: Option<&str>, meta: &Meta| {
+            (status, text.unwrap_or_default().to_owned(), meta.clone())
+        };
+        let page = match self {
+            Call::Single(r) => client.single(r).map(|p| view(p.status, p.text(), p.meta())),
+            Call::Proxy(r) => client.proxy(r).map(|p| view(p.status, p.text(), p.meta())),
+            Call::Browser(r) => client
+                .browser(r)
+                .map(|p| view(p.status, p.text(), p.meta())),
+            Call::Auto(r) => client.auto(r).map(|p| view(p.status, p.text(), p.meta())),
+        };
+        page.expect("the request should deliver a page")
+    }
+
+    /// Sends the request, expecting it to fail.
+    fn fail(&self, client: &Client) -> Error {
+        let sent = match self {
+            Call::Single(r) => client.single(r).map(drop),
+            Call::Proxy(r) => client.proxy(r).map(drop),
+            Call::Browser(r) => client.browser(r).map(drop),
+            Call::Auto(r) => client.auto(r).map(drop),
+        };
+        sent.expect_err("the request should fail")
+    }
+}
+
 /// The status code of the last hop's result line.
 fn final_code(headers: &ResponseHeaders) -> Option<u16> {
     headers.final_hop().unwrap().result.as_ref().unwrap().code
@@ -122,6 +169,7 @@ fn final_code(headers: &ResponseHeaders) -> Option<u16> {
 
 mod account_answers;
 mod exit_class;
+mod failures;
 mod inspect;
 mod ordinary_pages;
 mod refusals_and_auth;

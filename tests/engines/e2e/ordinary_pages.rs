@@ -2,15 +2,58 @@
 
 use super::*;
 
+/// Each engine's plain request for [`PAGE`], the name its page gives the engine, the credits
+/// it charges and the body FourA documents for it (the client adds `unblocker` where it is on
+/// by default).
+fn ordinary_requests() -> [(Call, &'static str, f64, Value); 4] {
+    [
+        (
+            Call::Single(SingleRequest::get(PAGE)),
+            "single engine",
+            2.0,
+            json!({"method": "GET", "url": PAGE, "unblocker": true}),
+        ),
+        (
+            Call::Proxy(proxy_get(PAGE)),
+            "proxy engine",
+            4.0,
+            json!({"request": {"method": "GET", "url": PAGE, "unblocker": true}}),
+        ),
+        (
+            Call::Browser(BrowserRequest::new(PAGE)),
+            "browser engine",
+            5.0,
+            json!({"url": PAGE, "unblocker": true}),
+        ),
+        (
+            Call::Auto(AutoRequest::new(PAGE)),
+            "auto engine",
+            4.0,
+            json!({"url": PAGE}),
+        ),
+    ]
+}
+
 #[test]
-fn single_delivers_an_ordinary_page_with_headers_cookies_time_and_meta() {
-    let (server, client) = start();
+fn every_engine_delivers_the_ordinary_page_for_its_credits_from_one_documented_call() {
+    for (call, engine, credits, body) in ordinary_requests() {
+        let (server, client) = start();
+        let (status, text, meta) = call.deliver(&client);
+        assert_eq!(status, 200, "{engine}");
+        assert!(text.contains(PAGE) && text.contains(engine), "{text}");
+        assert_meta(&meta, credits);
+        assert_eq!(meta.exit_class, None, "{engine}");
+        assert_one_engine_call(&server, call.path());
+        assert_eq!(sent(&server), body, "{engine}");
+    }
+}
+
+#[test]
+fn single_delivers_an_ordinary_page_with_headers_cookies_and_time() {
+    let (_server, client) = start();
     let page = client.single(&SingleRequest::get(PAGE)).unwrap();
 
-    assert_eq!(page.status, 200);
     let text = page.text().unwrap();
-    assert!(text.contains(PAGE), "{text}");
-    assert!(text.contains("single engine"), "{text}");
     assert_eq!(page.headers.hops.len(), 1);
     let hop = page.headers.final_hop().unwrap();
     let line = hop.result.as_ref().unwrap();
@@ -33,27 +76,13 @@ fn single_delivers_an_ordinary_page_with_headers_cookies_time_and_meta() {
     assert_eq!(page.defense, None);
     assert_eq!(page.exit_class, None);
     assert!(page.extra.is_empty(), "{:?}", page.extra);
-    assert_meta(page.meta(), 2.0);
-    assert_eq!(page.meta().exit_class, None);
-
-    assert_one_engine_call(&server, "/api/single/");
-    assert_eq!(
-        sent(&server),
-        json!({"method": "GET", "url": PAGE, "unblocker": true})
-    );
 }
 
 #[test]
 fn proxy_decodes_the_string_total_time_and_reports_its_exit_and_total() {
-    let (server, client) = start();
+    let (_server, client) = start();
     let page = client.proxy(&proxy_get(PAGE)).unwrap();
 
-    assert_eq!(page.status, 200);
-    let text = page.text().unwrap();
-    assert!(
-        text.contains(PAGE) && text.contains("proxy engine"),
-        "{text}"
-    );
     assert_ordinary_html(&page.headers);
     // The emulator sends `"total_time": "0.341"`, a numeric string, which the client must read as a number.
     assert_eq!(page.total_time, Some(0.341));
@@ -65,14 +94,6 @@ fn proxy_decodes_the_string_total_time_and_reports_its_exit_and_total() {
     assert_eq!(page.exit_class, None);
     assert_eq!(page.profile, None);
     assert!(page.extra.is_empty(), "{:?}", page.extra);
-    assert_meta(page.meta(), 4.0);
-    assert_eq!(page.meta().exit_class, None);
-
-    assert_one_engine_call(&server, "/api/proxy/");
-    assert_eq!(
-        sent(&server),
-        json!({"request": {"method": "GET", "url": PAGE, "unblocker": true}})
-    );
 }
 
 #[test]
@@ -169,15 +190,9 @@ fn browser_returns_cookies_user_agent_and_flat_headers() {
 
 #[test]
 fn auto_delivers_on_the_proxy_rung_with_its_ladder_and_session() {
-    let (server, client) = start();
+    let (_server, client) = start();
     let page = client.auto(&AutoRequest::new(PAGE)).unwrap();
 
-    assert_eq!(page.status, 200);
-    let text = page.text().unwrap();
-    assert!(
-        text.contains(PAGE) && text.contains("auto engine"),
-        "{text}"
-    );
     assert_eq!(page.headers.hops.len(), 1);
     assert_eq!(
         page.headers.get("content-type"),
@@ -207,24 +222,6 @@ fn auto_delivers_on_the_proxy_rung_with_its_ladder_and_session() {
     assert_eq!(session.cookies.len(), 2);
     assert_eq!(session.cookies[0].domain.as_deref(), Some("example.com"));
     assert_eq!(page.exit_class, None);
-    assert_meta(page.meta(), 4.0);
-
-    assert_one_engine_call(&server, "/api/auto");
-    assert_eq!(sent(&server), json!({"url": PAGE}));
-}
-
-#[test]
-fn auto_without_force_proxy_delivers_from_the_probe_with_no_session_proxy() {
-    let (server, client) = start();
-    let page = client
-        .auto(&AutoRequest::new(PAGE).force_proxy(false))
-        .unwrap();
-    assert_eq!(page.ladder.rung, Some(Rung::Probe));
-    assert_eq!(page.ladder.credits, Some(2.0));
-    let session = page.session.as_ref().unwrap();
-    assert_eq!(session.proxy, None, "direct egress has no exit id");
-    assert_meta(page.meta(), 2.0);
-    assert_eq!(sent(&server), json!({"url": PAGE, "forceProxy": false}));
 }
 
 #[test]
@@ -249,48 +246,109 @@ fn auto_reports_the_exit_class_from_the_header() {
     assert_eq!(server.request_count(), 2);
 }
 
-#[test]
-fn auto_climbs_to_the_browser_rung_for_a_challenge_and_keeps_its_flat_headers() {
-    let (_server, client) = start();
-    let page = client
-        .auto(&AutoRequest::new("https://challenge.test/"))
-        .unwrap();
-    assert_eq!(page.status, 200);
-    assert_eq!(page.ladder.rung, Some(Rung::Browser));
-    assert_eq!(page.ladder.solved, Some(true));
-    assert_eq!(page.ladder.attempts, Some(2));
-    assert_eq!(page.ladder.credits, Some(9.0));
-    assert_eq!(page.headers.hops.len(), 1);
-    assert_eq!(
-        page.headers.hops[0].result, None,
-        "the browser's flat object"
-    );
-    assert!(page.headers.get("content-type").is_some());
-    assert!(page.session.as_ref().unwrap().proxy.is_some());
-    assert_meta(page.meta(), 9.0);
+/// One auto request and the rung it is delivered from.
+struct LadderCase {
+    case: &'static str,
+    request: fn() -> AutoRequest,
+    rung: Rung,
+    /// `None` where the case does not pin it.
+    solved: Option<bool>,
+    attempts: Option<u64>,
+    credits: Option<f64>,
+    /// Whether a session comes back, and whether it names an exit (`None`: not pinned).
+    session: Option<bool>,
+    session_proxy: Option<bool>,
+    /// The body the emulator received, where the case pins it.
+    sent: Option<fn() -> Value>,
+    /// Whether the page keeps the browser's flat header object (one hop without a status
+    /// line) rather than the HTTP engines' hops.
+    flat_headers: bool,
 }
 
-#[test]
-fn auto_on_a_cached_host_reports_the_cache_rung() {
-    let (_server, client) = start();
-    let page = client
-        .auto(&AutoRequest::new("https://cached.test/"))
-        .unwrap();
-    assert_eq!(page.ladder.rung, Some(Rung::Cache));
-    assert_eq!(page.ladder.attempts, Some(1));
-    assert_eq!(page.ladder.credits, Some(2.0));
-    assert_meta(page.meta(), 2.0);
-}
+const LADDER_CASES: [LadderCase; 4] = [
+    LadderCase {
+        case: "without forceProxy it delivers from the probe, with no exit id",
+        request: || AutoRequest::new(PAGE).force_proxy(false),
+        rung: Rung::Probe,
+        solved: None,
+        attempts: None,
+        credits: Some(2.0),
+        session: Some(true),
+        session_proxy: Some(false),
+        sent: Some(|| json!({"url": PAGE, "forceProxy": false})),
+        flat_headers: false,
+    },
+    LadderCase {
+        case: "a challenge climbs to the browser rung",
+        request: || AutoRequest::new("https://challenge.test/"),
+        rung: Rung::Browser,
+        solved: Some(true),
+        attempts: Some(2),
+        credits: Some(9.0),
+        session: Some(true),
+        session_proxy: Some(true),
+        sent: None,
+        flat_headers: true,
+    },
+    LadderCase {
+        case: "a cached host is served from the cache rung",
+        request: || AutoRequest::new("https://cached.test/"),
+        rung: Rung::Cache,
+        solved: None,
+        attempts: Some(1),
+        credits: Some(2.0),
+        session: None,
+        session_proxy: None,
+        sent: None,
+        flat_headers: false,
+    },
+    LadderCase {
+        case: "returnSession false sends no session",
+        request: || AutoRequest::new(PAGE).return_session(false),
+        rung: Rung::Proxy,
+        solved: None,
+        attempts: None,
+        credits: None,
+        session: Some(false),
+        session_proxy: None,
+        sent: Some(|| json!({"url": PAGE, "returnSession": false})),
+        flat_headers: false,
+    },
+];
 
 #[test]
-fn auto_with_return_session_false_has_no_session() {
-    let (server, client) = start();
-    let page = client
-        .auto(&AutoRequest::new(PAGE).return_session(false))
-        .unwrap();
-    assert_eq!(page.session, None);
-    assert_eq!(page.ladder.rung, Some(Rung::Proxy));
-    assert_eq!(sent(&server), json!({"url": PAGE, "returnSession": false}));
+fn auto_reports_the_rung_it_delivered_from_with_its_attempts_credits_and_session() {
+    for case in &LADDER_CASES {
+        let (server, client) = start();
+        let page = client.auto(&(case.request)()).unwrap();
+        let name = case.case;
+        assert_eq!(page.status, 200, "{name}");
+        assert_eq!(page.ladder.rung, Some(case.rung.clone()), "{name}");
+        assert_eq!(page.headers.hops.len(), 1, "{name}");
+        let flat = page.headers.hops[0].result.is_none();
+        assert_eq!(flat, case.flat_headers, "{name}: the browser's flat object");
+        assert!(page.headers.get("content-type").is_some(), "{name}");
+        if let Some(solved) = case.solved {
+            assert_eq!(page.ladder.solved, Some(solved), "{name}");
+        }
+        if let Some(attempts) = case.attempts {
+            assert_eq!(page.ladder.attempts, Some(attempts), "{name}");
+        }
+        if let Some(credits) = case.credits {
+            assert_eq!(page.ladder.credits, Some(credits), "{name}");
+            assert_meta(page.meta(), credits);
+        }
+        if let Some(session) = case.session {
+            assert_eq!(page.session.is_some(), session, "{name}");
+        }
+        if let Some(proxy) = case.session_proxy {
+            let session = page.session.as_ref().unwrap();
+            assert_eq!(session.proxy.is_some(), proxy, "{name}: {session:?}");
+        }
+        if let Some(sent_body) = case.sent {
+            assert_eq!(sent(&server), sent_body(), "{name}");
+        }
+    }
 }
 
 #[test]

@@ -2,29 +2,28 @@
 
 use super::*;
 
-/// FourA's 401 for a call without a usable `X-API-Key`.
-fn assert_missing_key(reply: &Reply, context: &str) {
+/// FourA's 401 with the error it names.
+#[track_caller]
+fn assert_unauthorized(reply: &Reply, error: &str, context: &str) {
     assert_eq!(reply.status, 401, "{context}");
-    assert_eq!(
-        reply.json(),
-        json!({"error": "Missing API key. Include X-API-Key header."}),
-        "{context}"
-    );
+    assert_eq!(reply.json(), json!({ "error": error }), "{context}");
+}
+
+/// FourA's 401 for a call without a usable `X-API-Key`.
+#[track_caller]
+fn assert_missing_key(reply: &Reply, context: &str) {
+    assert_unauthorized(reply, "Missing API key. Include X-API-Key header.", context);
 }
 
 /// FourA's 401 for a key it does not accept.
+#[track_caller]
 fn assert_invalid_key(reply: &Reply, context: &str) {
-    assert_eq!(reply.status, 401, "{context}");
-    assert_eq!(
-        reply.json(),
-        json!({"error": "Invalid API key"}),
-        "{context}"
-    );
+    assert_unauthorized(reply, "Invalid API key", context);
 }
 
 /// Posts the smallest single-engine body with `X-API-Key: key`.
 fn single_with_key(server: &MockServer, key: &str) -> Reply {
-    post_with_key(server, SINGLE, key, &minimal(SINGLE, "https://example.com"))
+    post_minimal_with_key(server, SINGLE, key)
 }
 
 #[test]
@@ -76,12 +75,7 @@ fn an_empty_x_api_key_counts_as_missing() {
 fn an_unknown_key_is_401_invalid() {
     let server = MockServer::start();
     for path in ENGINES {
-        let reply = post_with_key(
-            &server,
-            path,
-            "pk_live_invalid_xxx_zzz",
-            &minimal(path, "https://example.com"),
-        );
+        let reply = post_minimal_with_key(&server, path, "pk_live_invalid_xxx_zzz");
         assert_invalid_key(&reply, path);
     }
 }
@@ -108,13 +102,10 @@ fn a_disabled_key_is_401_invalid_on_the_engines() {
     assert_invalid_key(&reply, "disabled");
 
     server.disable_key(MockServer::ENGINE_KEY);
-    let reply = post(&server, AUTO, &minimal(AUTO, "https://example.com"));
+    let reply = post_minimal(&server, AUTO);
     assert_invalid_key(&reply, "disabled later");
     server.add_key(MockServer::ENGINE_KEY);
-    assert_eq!(
-        post(&server, AUTO, &minimal(AUTO, "https://example.com")).status,
-        200
-    );
+    assert_minimal_status(&server, AUTO, 200);
 }
 
 #[test]
@@ -122,7 +113,7 @@ fn every_active_key_works_on_both_apis() {
     let server = MockServer::start();
     for key in [MockServer::ENGINE_KEY, MockServer::TEST_KEY] {
         for path in ENGINES {
-            let reply = post_with_key(&server, path, key, &minimal(path, "https://example.com"));
+            let reply = post_minimal_with_key(&server, path, key);
             assert_eq!(reply.status, 200, "{key} {path}");
         }
     }
@@ -140,12 +131,7 @@ fn every_active_key_works_on_both_apis() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json()["status"], "completed");
     server.add_key("pk_live_added_later_000000000000");
-    let reply = post_with_key(
-        &server,
-        SINGLE,
-        "pk_live_added_later_000000000000",
-        &minimal(SINGLE, "https://example.com"),
-    );
+    let reply = post_minimal_with_key(&server, SINGLE, "pk_live_added_later_000000000000");
     assert_eq!(reply.status, 200);
 }
 
@@ -280,15 +266,12 @@ fn a_queued_fault_answers_before_a_refusal() {
     server.push_fault(
         Fault::status(502, "<html>Bad Gateway</html>").header("Content-Type", "text/html"),
     );
-    let reply = post(&server, SINGLE, &minimal(SINGLE, "https://example.com"));
+    let reply = post_minimal(&server, SINGLE);
     assert_eq!(reply.status, 502);
     assert_eq!(reply.body, b"<html>Bad Gateway</html>");
     assert!(reply.header("x-foura-request-id").is_some());
     assert_eq!(server.pending_refusals(), 1);
-    assert_eq!(
-        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")).status,
-        429
-    );
+    assert_minimal_status(&server, SINGLE, 429);
 }
 
 #[test]
@@ -311,16 +294,11 @@ fn every_engine_response_has_a_distinct_request_id() {
     let server = MockServer::start();
     let mut ids = Vec::new();
     for reply in [
-        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")),
+        post_minimal(&server, SINGLE),
         post(&server, SINGLE, &minimal(SINGLE, "https://timeout.test")),
         post(&server, SINGLE, &json!({})),
         post(&server, SINGLE, &minimal(SINGLE, "http://10.0.0.1")),
-        post_with_key(
-            &server,
-            SINGLE,
-            "bad",
-            &minimal(SINGLE, "https://example.com"),
-        ),
+        post_minimal_with_key(&server, SINGLE, "bad"),
         send(&server, "GET", "/api/profiles", &[], b""),
     ] {
         let id = reply.header("x-foura-request-id").unwrap().to_owned();

@@ -147,6 +147,30 @@ fn assert_invalid(server: &MockServer, path: &str, body: &Value) {
     assert!(reply.credits().is_none());
 }
 
+/// POSTs the smallest valid body for `path` (a GET of `https://example.com`).
+fn post_minimal(server: &MockServer, path: &str) -> Reply {
+    post(server, path, &minimal(path, "https://example.com"))
+}
+
+/// As [`post_minimal`], with `X-API-Key: key`.
+fn post_minimal_with_key(server: &MockServer, path: &str, key: &str) -> Reply {
+    post_with_key(server, path, key, &minimal(path, "https://example.com"))
+}
+
+/// The emulator answers the smallest valid request to `path` with `status`.
+#[track_caller]
+fn assert_minimal_status(server: &MockServer, path: &str, status: u16) {
+    assert_eq!(post_minimal(server, path).status, status, "{path}");
+}
+
+/// A refusal: `status`, exactly `body`, and no credits charged.
+#[track_caller]
+fn assert_refused(reply: &Reply, status: u16, body: &Value) {
+    assert_eq!(reply.status, status);
+    assert_eq!(&reply.json(), body);
+    assert!(reply.credits().is_none());
+}
+
 /// The header hops of an engine answer, which must number `count`.
 #[track_caller]
 fn hops_of(json: &Value, count: usize) -> &[Value] {

@@ -13,38 +13,55 @@ fn rate_limited_has_the_documented_body_per_engine() {
         (AUTO, "auto"),
     ] {
         server.refuse_next(1, None, Refusal::RateLimited);
-        let reply = post(&server, path, &minimal(path, "https://example.com"));
-        assert_eq!(reply.status, 429);
-        assert_eq!(
-            reply.json(),
-            json!({"error": "Rate limit exceeded", "status": 429, "service": service, "retryAfter": 5,
+        let reply = post_minimal(&server, path);
+        assert_refused(
+            &reply,
+            429,
+            &json!({"error": "Rate limit exceeded", "status": 429, "service": service, "retryAfter": 5,
                    "current": {"concurrency": 12, "rpm": 3000},
-                   "limits": {"maxConcurrency": 500, "maxRpm": 3000}})
+                   "limits": {"maxConcurrency": 500, "maxRpm": 3000}}),
         );
         assert_eq!(reply.header("content-type"), Some("application/json"));
         assert!(reply.header("x-foura-request-id").is_some());
-        assert!(reply.credits().is_none());
         assert!(reply.header("x-foura-limit").is_none());
         assert!(reply.header("retry-after").is_none());
     }
-    assert_eq!(
-        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")).status,
-        200
-    );
+    assert_minimal_status(&server, SINGLE, 200);
+}
+
+/// A refusal queued for an engine (any, for `None`), the path posted and the 503 body FourA
+/// documents for it.
+fn queued_refusals() -> [(&'static str, Option<Engine>, Refusal, &'static str, Value); 2] {
+    [
+        (
+            "at capacity",
+            Some(Engine::Browser),
+            Refusal::AtCapacity,
+            BROWSER,
+            json!({"error": "Service at capacity", "status": 503, "service": "browser", "retryAfter": 2,
+                   "current": {"concurrency": 6, "rpm": 30}, "limits": {"maxConcurrency": 5, "maxRpm": 60}}),
+        ),
+        (
+            "backend unavailable",
+            None,
+            Refusal::BackendUnavailable,
+            SINGLE,
+            json!({"error": "Backend service unavailable", "backend_status": 503,
+                   "detail": "<html><body>Service Unavailable</body></html>"}),
+        ),
+    ]
 }
 
 #[test]
-fn at_capacity_has_the_documented_body() {
-    let server = MockServer::start();
-    server.refuse_next(1, Some(Engine::Browser), Refusal::AtCapacity);
-    let reply = post(&server, BROWSER, &minimal(BROWSER, "https://example.com"));
-    assert_eq!(reply.status, 503);
-    assert_eq!(
-        reply.json(),
-        json!({"error": "Service at capacity", "status": 503, "service": "browser", "retryAfter": 2,
-               "current": {"concurrency": 6, "rpm": 30}, "limits": {"maxConcurrency": 5, "maxRpm": 60}})
-    );
-    assert!(reply.credits().is_none());
+fn a_queued_503_refusal_has_the_documented_body() {
+    for (case, engine, refusal, path, body) in queued_refusals() {
+        let server = MockServer::start();
+        server.refuse_next(1, engine, refusal);
+        let reply = post_minimal(&server, path);
+        assert_eq!(reply.status, 503, "{case}");
+        assert_eq!(reply.json(), body, "{case}");
+        assert!(reply.credits().is_none(), "{case}");
+    }
 }
 
 #[test]
@@ -52,31 +69,20 @@ fn a_disabled_service_refuses_every_call_until_enabled() {
     let server = MockServer::start();
     server.set_service_enabled(Engine::Proxy, false);
     for _ in 0..2 {
-        let reply = post(&server, PROXY, &minimal(PROXY, "https://example.com"));
-        assert_eq!(reply.status, 503);
-        assert_eq!(
-            reply.json(),
-            json!({"error": "Service disabled", "status": 503, "service": "proxy", "retryAfter": 60,
-                   "current": {"concurrency": 0, "rpm": 0}, "limits": {"maxConcurrency": 0, "maxRpm": 0}})
+        let reply = post_minimal(&server, PROXY);
+        assert_refused(
+            &reply,
+            503,
+            &json!({"error": "Service disabled", "status": 503, "service": "proxy", "retryAfter": 60,
+                   "current": {"concurrency": 0, "rpm": 0}, "limits": {"maxConcurrency": 0, "maxRpm": 0}}),
         );
     }
-    assert_eq!(
-        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")).status,
-        200
-    );
+    assert_minimal_status(&server, SINGLE, 200);
     // A bad key is still a 401 first.
-    let reply = post_with_key(
-        &server,
-        PROXY,
-        "pk_live_nope",
-        &minimal(PROXY, "https://example.com"),
-    );
+    let reply = post_minimal_with_key(&server, PROXY, "pk_live_nope");
     assert_eq!(reply.status, 401);
     server.set_service_enabled(Engine::Proxy, true);
-    assert_eq!(
-        post(&server, PROXY, &minimal(PROXY, "https://example.com")).status,
-        200
-    );
+    assert_minimal_status(&server, PROXY, 200);
 }
 
 #[test]
@@ -92,25 +98,11 @@ fn a_queued_service_disabled_refusal_has_the_same_body() {
 }
 
 #[test]
-fn backend_unavailable_has_the_documented_body() {
-    let server = MockServer::start();
-    server.refuse_next(1, None, Refusal::BackendUnavailable);
-    let reply = post(&server, SINGLE, &minimal(SINGLE, "https://example.com"));
-    assert_eq!(reply.status, 503);
-    assert_eq!(
-        reply.json(),
-        json!({"error": "Backend service unavailable", "backend_status": 503,
-               "detail": "<html><body>Service Unavailable</body></html>"})
-    );
-    assert!(reply.credits().is_none());
-}
-
-#[test]
 fn exhausted_credits_have_the_documented_body_and_headers() {
     let server = MockServer::start();
     for code in ["plan_limit_credits", "credits"] {
         server.refuse_next(1, None, Refusal::PlanLimit(code.into()));
-        let reply = post(&server, PROXY, &minimal(PROXY, "https://example.com"));
+        let reply = post_minimal(&server, PROXY);
         assert_eq!(reply.status, 429);
         assert_eq!(
             reply.json(),
@@ -127,7 +119,7 @@ fn exhausted_credits_have_the_documented_body_and_headers() {
 fn spent_bandwidth_is_named_only_by_the_header() {
     let server = MockServer::start();
     server.refuse_next(1, None, Refusal::PlanLimit("plan_limit_bandwidth".into()));
-    let reply = post(&server, SINGLE, &minimal(SINGLE, "https://example.com"));
+    let reply = post_minimal(&server, SINGLE);
     assert_eq!(reply.status, 429);
     assert_eq!(reply.json(), json!({"error": "Bandwidth allowance spent"}));
     assert_eq!(reply.header("x-foura-limit"), Some("plan_limit_bandwidth"));
@@ -145,7 +137,7 @@ fn other_plan_limits_carry_their_code() {
         ("plan_limit_something_new", 429, None),
     ] {
         server.refuse_next(1, None, Refusal::PlanLimit(code.into()));
-        let reply = post(&server, BROWSER, &minimal(BROWSER, "https://example.com"));
+        let reply = post_minimal(&server, BROWSER);
         assert_eq!(reply.status, status, "{code}");
         assert_eq!(reply.header("x-foura-limit"), Some(code));
         assert_eq!(reply.json()["reason"], code);
@@ -172,10 +164,7 @@ fn premium_exits_off_the_plan_are_refused_with_403() {
 
         body["exitClass"] = json!("standard");
         assert_eq!(post(&server, path, &body).status, 200, "{path}");
-        assert_eq!(
-            post(&server, path, &minimal(path, "https://example.com")).status,
-            200
-        );
+        assert_eq!(post_minimal(&server, path).status, 200);
     }
     // A malformed body is still a 400 first.
     assert_invalid(&server, PROXY, &json!({"exitClass": "premium"}));
@@ -185,7 +174,7 @@ fn premium_exits_off_the_plan_are_refused_with_403() {
     assert_eq!(post(&server, PROXY, &body).status, 200);
 
     server.refuse_next(1, None, Refusal::PlanLimit("premium".into()));
-    let reply = post(&server, SINGLE, &minimal(SINGLE, "https://example.com"));
+    let reply = post_minimal(&server, SINGLE);
     assert_eq!(reply.status, 403);
     assert_eq!(reply.json(), premium_body);
 }
@@ -198,25 +187,13 @@ fn refusals_are_scoped_counted_and_taken_in_order() {
     assert_eq!(server.pending_refusals(), 3);
 
     // Single skips the proxy-scoped ones and takes the unscoped one.
-    assert_eq!(
-        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")).status,
-        429
-    );
-    assert_eq!(
-        post(&server, SINGLE, &minimal(SINGLE, "https://example.com")).status,
-        200
-    );
+    assert_minimal_status(&server, SINGLE, 429);
+    assert_minimal_status(&server, SINGLE, 200);
     assert_eq!(server.pending_refusals(), 2);
     for _ in 0..2 {
-        assert_eq!(
-            post(&server, PROXY, &minimal(PROXY, "https://example.com")).status,
-            503
-        );
+        assert_minimal_status(&server, PROXY, 503);
     }
-    assert_eq!(
-        post(&server, PROXY, &minimal(PROXY, "https://example.com")).status,
-        200
-    );
+    assert_minimal_status(&server, PROXY, 200);
     assert_eq!(server.pending_refusals(), 0);
 }
 

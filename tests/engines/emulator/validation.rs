@@ -297,117 +297,33 @@ fn a_format_error_is_reported_before_the_ssrf_check() {
     assert_invalid(&server, SINGLE, &body);
 }
 
-#[test]
-fn proxy_ranges_and_types_are_enforced_at_their_boundaries() {
-    let server = MockServer::start();
-    let with = |field: &str, value: Value| {
-        let mut body = minimal(PROXY, "https://example.com");
-        body[field] = value;
-        body
-    };
-    for good in [json!(1), json!(90)] {
-        ok(&server, PROXY, &with("maxTries", good));
-    }
-    for bad in [json!(0), json!(91), json!(-5), json!(2.5), json!("5")] {
-        assert_invalid(&server, PROXY, &with("maxTries", bad));
-    }
-    for good in [json!(1), json!(120_000)] {
-        assert_eq!(post(&server, PROXY, &with("timeout_ms", good)).status, 200);
-    }
-    for bad in [json!(0), json!(120_001), json!(-1)] {
-        assert_invalid(&server, PROXY, &with("timeout_ms", bad));
-    }
-    for good in [json!(["CZ"]), json!(["DE", "US", "DE"])] {
-        ok(&server, PROXY, &with("exitCountries", good));
-    }
-    for bad in [
-        json!([]),
-        json!(["cz"]),
-        json!(["CZE"]),
-        json!(["C"]),
-        json!(["C1"]),
-        json!("CZ"),
-        json!([1]),
-    ] {
-        assert_invalid(&server, PROXY, &with("exitCountries", bad));
-    }
-    for good in ["standard", "premium"] {
-        ok(&server, PROXY, &with("exitClass", json!(good)));
-    }
-    for bad in [json!("gold"), json!("Premium"), json!(true)] {
-        assert_invalid(&server, PROXY, &with("exitClass", bad));
-    }
-    ok(
-        &server,
-        PROXY,
-        &with("ignoreProxies", json!(["4DZ3VE", "http://1.2.3.4:8080"])),
-    );
-    assert_invalid(&server, PROXY, &with("ignoreProxies", json!("4DZ3VE")));
-    assert_invalid(&server, PROXY, &with("ignoreProxies", json!([42])));
-    // The inner request is checked like single's, with its own prefix in the detail.
-    let reply = post(
-        &server,
-        PROXY,
-        &json!({"request": {"method": "GET", "url": "https://example.com", "timeout_ms": 120_001}}),
-    );
-    assert_eq!(reply.status, 400);
-    assert!(
-        reply.json()["detail"]
-            .as_str()
-            .unwrap()
-            .contains("request.timeout_ms")
-    );
+/// One field of one engine: the values it delivers a page with, the values it answers at all
+/// (a 200 that may carry the engine's `error`), and the values refused as a format error.
+struct FieldRange {
+    path: &'static str,
+    field: &'static str,
+    delivers: Vec<Value>,
+    answers: Vec<Value>,
+    refuses: Vec<Value>,
 }
 
-#[test]
-fn auto_ranges_and_types_are_enforced_at_their_boundaries() {
-    let server = MockServer::start();
-    let with = |field: &str, value: Value| {
-        let mut body = minimal(AUTO, "https://example.com");
-        body[field] = value;
-        body
-    };
-    for good in [5_000, 120_000, 180_000] {
-        ok(&server, AUTO, &with("timeout_ms", json!(good)));
+fn field_range(
+    path: &'static str,
+    field: &'static str,
+    delivers: Vec<Value>,
+    refuses: Vec<Value>,
+) -> FieldRange {
+    FieldRange {
+        path,
+        field,
+        delivers,
+        answers: vec![],
+        refuses,
     }
-    for bad in [json!(4_999), json!(180_001), json!(0), json!("60000")] {
-        assert_invalid(&server, AUTO, &with("timeout_ms", bad));
-    }
-    for good in [0, 20] {
-        ok(&server, AUTO, &with("followRedirects", json!(good)));
-    }
-    assert_invalid(&server, AUTO, &with("followRedirects", json!(21)));
-    for field in ["returnSession", "forceProxy"] {
-        ok(&server, AUTO, &with(field, json!(false)));
-        assert_invalid(&server, AUTO, &with(field, json!("false")));
-    }
-    assert_invalid(&server, AUTO, &with("exitClass", json!("fast")));
-    assert_invalid(&server, AUTO, &with("method", json!(1)));
-    assert_invalid(&server, AUTO, &with("data", json!(true)));
-    assert_invalid(&server, AUTO, &with("ignoreProxies", json!({"a": 1})));
 }
 
-#[test]
-fn browser_ranges_and_types_are_enforced_at_their_boundaries() {
-    let server = MockServer::start();
-    let with = |field: &str, value: Value| {
-        let mut body = minimal(BROWSER, "https://example.com");
-        body[field] = value;
-        body
-    };
-    for good in [0, 120_000] {
-        ok(&server, BROWSER, &with("timeout_ms", json!(good)));
-    }
-    for bad in [json!(120_001), json!(-1), json!("30000")] {
-        assert_invalid(&server, BROWSER, &with("timeout_ms", bad));
-    }
-    assert_invalid(&server, BROWSER, &with("checkStatus", json!("200")));
-    assert_invalid(&server, BROWSER, &with("checkStatus", json!(99)));
-    assert_invalid(&server, BROWSER, &with("checkText", json!(["a"])));
-    assert_invalid(&server, BROWSER, &with("userAgent", json!(1)));
-    assert_invalid(&server, BROWSER, &with("unblocker", json!("no")));
-    assert_invalid(&server, BROWSER, &with("proxy", json!("nope nope")));
-    for bad in [
+fn field_ranges() -> Vec<FieldRange> {
+    let cookie_shapes = vec![
         json!({"name": "a", "value": "1"}),
         json!([{"name": "a"}]),
         json!([{"value": "1"}]),
@@ -415,9 +331,124 @@ fn browser_ranges_and_types_are_enforced_at_their_boundaries() {
         json!([{"name": "a", "value": 1}]),
         json!([{"name": "a", "value": "1", "domain": 5}]),
         json!(["a=1"]),
-    ] {
-        assert_invalid(&server, BROWSER, &with("cookies", bad));
+    ];
+    vec![
+        field_range(
+            PROXY,
+            "maxTries",
+            vec![json!(1), json!(90)],
+            vec![json!(0), json!(91), json!(-5), json!(2.5), json!("5")],
+        ),
+        FieldRange {
+            path: PROXY,
+            field: "timeout_ms",
+            delivers: vec![],
+            answers: vec![json!(1), json!(120_000)],
+            refuses: vec![json!(0), json!(120_001), json!(-1)],
+        },
+        field_range(
+            PROXY,
+            "exitCountries",
+            vec![json!(["CZ"]), json!(["DE", "US", "DE"])],
+            vec![
+                json!([]),
+                json!(["cz"]),
+                json!(["CZE"]),
+                json!(["C"]),
+                json!(["C1"]),
+                json!("CZ"),
+                json!([1]),
+            ],
+        ),
+        field_range(
+            PROXY,
+            "exitClass",
+            vec![json!("standard"), json!("premium")],
+            vec![json!("gold"), json!("Premium"), json!(true)],
+        ),
+        field_range(
+            PROXY,
+            "ignoreProxies",
+            vec![json!(["4DZ3VE", "http://1.2.3.4:8080"])],
+            vec![json!("4DZ3VE"), json!([42])],
+        ),
+        field_range(
+            AUTO,
+            "timeout_ms",
+            vec![json!(5_000), json!(120_000), json!(180_000)],
+            vec![json!(4_999), json!(180_001), json!(0), json!("60000")],
+        ),
+        field_range(
+            AUTO,
+            "followRedirects",
+            vec![json!(0), json!(20)],
+            vec![json!(21)],
+        ),
+        field_range(
+            AUTO,
+            "returnSession",
+            vec![json!(false)],
+            vec![json!("false")],
+        ),
+        field_range(AUTO, "forceProxy", vec![json!(false)], vec![json!("false")]),
+        field_range(AUTO, "exitClass", vec![], vec![json!("fast")]),
+        field_range(AUTO, "method", vec![], vec![json!(1)]),
+        field_range(AUTO, "data", vec![], vec![json!(true)]),
+        field_range(AUTO, "ignoreProxies", vec![], vec![json!({"a": 1})]),
+        field_range(
+            BROWSER,
+            "timeout_ms",
+            vec![json!(0), json!(120_000)],
+            vec![json!(120_001), json!(-1), json!("30000")],
+        ),
+        field_range(
+            BROWSER,
+            "checkStatus",
+            vec![],
+            vec![json!("200"), json!(99)],
+        ),
+        field_range(BROWSER, "checkText", vec![], vec![json!(["a"])]),
+        field_range(BROWSER, "userAgent", vec![], vec![json!(1)]),
+        field_range(BROWSER, "unblocker", vec![], vec![json!("no")]),
+        field_range(BROWSER, "proxy", vec![], vec![json!("nope nope")]),
+        field_range(BROWSER, "cookies", vec![], cookie_shapes),
+    ]
+}
+
+#[test]
+fn proxy_auto_and_browser_fields_are_enforced_at_their_boundaries() {
+    let server = MockServer::start();
+    for range in field_ranges() {
+        let with = |value: &Value| {
+            let mut body = minimal(range.path, "https://example.com");
+            body[range.field] = value.clone();
+            body
+        };
+        for value in &range.delivers {
+            ok(&server, range.path, &with(value));
+        }
+        for value in &range.answers {
+            let status = post(&server, range.path, &with(value)).status;
+            assert_eq!(status, 200, "{} {} {value}", range.path, range.field);
+        }
+        for value in &range.refuses {
+            assert_invalid(&server, range.path, &with(value));
+        }
     }
+}
+
+#[test]
+fn proxy_checks_its_inner_request_like_single_with_its_own_prefix() {
+    let server = MockServer::start();
+    let inner = json!({"method": "GET", "url": "https://example.com", "timeout_ms": 120_001});
+    let reply = post(&server, PROXY, &json!({ "request": inner }));
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("request.timeout_ms")
+    );
 }
 
 #[test]
