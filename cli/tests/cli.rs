@@ -3,8 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use foura::TaskType;
@@ -13,55 +12,8 @@ use serde_json::Value;
 
 const WRONG_KEY: &str = "fk_live_wrongwrongwrongwrongwrong";
 
-fn foura(server: &MockServer, key: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_foura"));
-    cmd.env("FOURA_API_BASE", server.url())
-        .env("FOURA_API_KEY", key)
-        .env_remove("FOURA_API_KEY_FILE")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("the foura binary runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited, not killed")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn records(bytes: &[u8]) -> Vec<Value> {
-    String::from_utf8(bytes.to_vec())
-        .expect("the output is UTF-8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every output line is JSON"))
-        .collect()
-}
-
-/// A fresh directory for one test's files.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("foura-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn url_file(dir: &Path, n: usize) -> PathBuf {
-    let path = dir.join("urls.txt");
-    let text: String = (1..=n)
-        .map(|i| format!("https://shop.example/item/{i}\n"))
-        .collect();
-    std::fs::write(&path, text).unwrap();
-    path
-}
+mod support;
+use support::{code, foura, records, run, scratch, stderr, url_file};
 
 fn task_posts(server: &MockServer) -> Vec<String> {
     server

@@ -2,60 +2,13 @@
 //! the output, tasks that did not complete, binary pages, usage errors, stop messages, the
 //! emulator's env file and the exit code of a resumed run.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
 use foura::mock::{Fault, MockServer};
-use serde_json::{Value, json};
+use serde_json::json;
 
-fn foura(server: &MockServer, key: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_foura"));
-    cmd.env("FOURA_API_BASE", server.url())
-        .env("FOURA_API_KEY", key)
-        .env_remove("FOURA_API_KEY_FILE")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("the foura binary runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited, not killed")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn records(bytes: &[u8]) -> Vec<Value> {
-    String::from_utf8(bytes.to_vec())
-        .expect("the output is UTF-8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every output line is JSON"))
-        .collect()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("foura-cli-edges-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn url_file(dir: &Path, n: usize) -> PathBuf {
-    let path = dir.join("urls.txt");
-    let text: String = (1..=n)
-        .map(|i| format!("https://shop.example/item/{i}\n"))
-        .collect();
-    std::fs::write(&path, text).unwrap();
-    path
-}
+mod support;
+use support::{code, foura, records, run, scratch, stderr, url_file};
 
 #[test]
 fn a_resumed_dry_run_leaves_the_output_untouched_and_prints_only_what_is_left() {
