@@ -400,9 +400,18 @@ impl State {
             status: reply.status(),
             url,
         };
-        match (&self.content_dir, id) {
-            (Some(dir), Some(id)) if page.len() > INLINE_LIMIT => {
-                let path = dir.join(format!("{id}.page"));
+        // A large page, or one that is not text, goes to a file under --content-dir when
+        // there is one; otherwise text goes inline and anything else in base64, never as a
+        // lossy copy.
+        let text = std::str::from_utf8(&page).ok();
+        let to_file = match (&self.content_dir, id) {
+            (Some(dir), Some(id)) if page.len() > INLINE_LIMIT || text.is_none() => {
+                Some(dir.join(format!("{id}.page")))
+            }
+            _ => None,
+        };
+        match (to_file, text) {
+            (Some(path), _) => {
                 if let Err(e) = std::fs::write(&path, &page) {
                     let message =
                         format!("cannot write {}: {}", path.display(), exit::io_reason(&e));
@@ -411,23 +420,8 @@ impl State {
                 }
                 record.content_file = Some(path.display().to_string());
             }
-            _ => match std::str::from_utf8(&page) {
-                Ok(text) => record.content = Some(Cow::Borrowed(text)),
-                // Not text: never a lossy copy. The page's bytes, in a file or in base64.
-                Err(_) => match (&self.content_dir, id) {
-                    (Some(dir), Some(id)) => {
-                        let path = dir.join(format!("{id}.page"));
-                        if let Err(e) = std::fs::write(&path, &page) {
-                            let message =
-                                format!("cannot write {}: {}", path.display(), exit::io_reason(&e));
-                            let record = local_failure(line, url, "id", json!(id), "Io", &message);
-                            return self.write(&record);
-                        }
-                        record.content_file = Some(path.display().to_string());
-                    }
-                    _ => record.content_base64 = Some(base64(&page)),
-                },
-            },
+            (None, Some(text)) => record.content = Some(Cow::Borrowed(text)),
+            (None, None) => record.content_base64 = Some(base64(&page)),
         }
         self.write(&record);
     }
