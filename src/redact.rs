@@ -87,16 +87,26 @@ fn spelled(hay: &[u8], needle: &[u8]) -> Option<usize> {
     Some(at)
 }
 
-/// Where in `bytes` the next form of the key starts at or after `from`, and its length.
-fn find(bytes: &[u8], from: usize, needles: &[Zeroizing<Vec<u8>>]) -> Option<(usize, usize)> {
-    // The bytes a form of the key can start with, as a table: a page of megabytes is
-    // scanned at one look-up a byte, and only a candidate start is tried against each form.
+/// The bytes a form of the key can start with, as a table: a page of megabytes is scanned
+/// at one look-up a byte, and only a candidate start is tried against each form.
+fn starts(needles: &[Zeroizing<Vec<u8>>]) -> [bool; 256] {
     let mut starts = [false; 256];
     starts[usize::from(b'%')] = true;
     starts[usize::from(b'\\')] = true;
     for needle in needles {
         starts[usize::from(needle[0])] = true;
     }
+    starts
+}
+
+/// Where in `bytes` the next form of the key starts at or after `from`, and its length
+/// (`starts`: [`starts`] of `needles`).
+fn find(
+    bytes: &[u8],
+    from: usize,
+    needles: &[Zeroizing<Vec<u8>>],
+    starts: &[bool; 256],
+) -> Option<(usize, usize)> {
     let from = from.min(bytes.len());
     bytes[from..]
         .iter()
@@ -139,8 +149,10 @@ pub(crate) struct Redaction {
     /// A bit per value of the fragments' hashes (low 16 bits): most windows of a text are
     /// turned away by one look-up.
     seen: Zeroizing<Vec<u64>>,
-    /// The bytes the key is made of, in lower case.
+    /// The bytes the key is made of, in either case.
     chars: [bool; 256],
+    /// The bytes a whole form can start with ([`starts`]).
+    starts: [bool; 256],
 }
 
 /// The fragment hash's base.
@@ -158,9 +170,12 @@ impl Redaction {
         let mut chars = [false; 256];
         for &b in lower.iter() {
             chars[usize::from(b)] = true;
+            chars[usize::from(b.to_ascii_uppercase())] = true;
         }
+        let needles = needles(secret);
         Redaction {
-            needles: needles(secret),
+            starts: starts(&needles),
+            needles,
             lower,
             n,
             seen,
@@ -170,7 +185,7 @@ impl Redaction {
 
     /// `bytes` with every form and every fragment of the key replaced by `<redacted>`.
     pub(crate) fn apply<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
-        let whole = redact_forms(bytes, &self.needles);
+        let whole = redact_forms(bytes, &self.needles, &self.starts);
         match self.fragments(&whole) {
             Some(clean) => Cow::Owned(clean),
             None => whole,
@@ -185,7 +200,7 @@ impl Redaction {
         let mut hits: Vec<(usize, usize)> = Vec::new();
         let mut run = 0;
         for (i, &b) in bytes.iter().enumerate() {
-            if !self.chars[usize::from(b.to_ascii_lowercase())] {
+            if !self.chars[usize::from(b)] {
                 run = 0;
                 continue;
             }
@@ -235,8 +250,12 @@ fn hash(window: &[u8]) -> u64 {
 
 /// `bytes` with every one of `needles` (the forms of a key, [`needles`]) replaced by
 /// `<redacted>`.
-fn redact_forms<'a>(bytes: &'a [u8], needles: &[Zeroizing<Vec<u8>>]) -> Cow<'a, [u8]> {
-    let Some(mut next) = find(bytes, 0, needles) else {
+fn redact_forms<'a>(
+    bytes: &'a [u8],
+    needles: &[Zeroizing<Vec<u8>>],
+    starts: &[bool; 256],
+) -> Cow<'a, [u8]> {
+    let Some(mut next) = find(bytes, 0, needles, starts) else {
         return Cow::Borrowed(bytes);
     };
     let mut out = Vec::with_capacity(bytes.len());
@@ -246,7 +265,7 @@ fn redact_forms<'a>(bytes: &'a [u8], needles: &[Zeroizing<Vec<u8>>]) -> Cow<'a, 
         out.extend_from_slice(&bytes[done..at]);
         out.extend_from_slice(REDACTED.as_bytes());
         done = at + len;
-        match find(bytes, done, needles) {
+        match find(bytes, done, needles, starts) {
             Some(found) => next = found,
             None => break,
         }
