@@ -5,7 +5,7 @@
 use foura::mock::{Fault, MockServer, ReceivedRequest};
 use std::time::Duration;
 
-use foura::{ApiKey, Client, ClientBuilder, Error, SingleRequest, Task, TaskType};
+use foura::{ApiKey, Client, ClientBuilder, Error, SingleRequest, SingleResponse, Task, TaskType};
 use serde_json::Value;
 
 /// A builder aimed at `server` with `key` and no proxy taken from the environment; every other
@@ -42,6 +42,11 @@ pub fn server_with(fault: Fault) -> MockServer {
 /// Submits the task most tests need, a single-engine fetch of `https://example.com`.
 pub fn submit_example(client: &Client) -> Result<Task, Error> {
     client.submit("https://example.com", TaskType::Single)
+}
+
+/// Sends the engine request most tests need, a single-engine GET of `https://example.com/`.
+pub fn single_example(client: &Client) -> Result<SingleResponse, Error> {
+    client.single(&SingleRequest::get("https://example.com/"))
 }
 
 /// The last request the emulator received.
