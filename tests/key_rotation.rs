@@ -6,7 +6,7 @@ use foura::{ApiKey, TaskType};
 
 mod support;
 
-use support::{last, tasks_builder};
+use support::{last, single_example, tasks_builder};
 
 const NEW_KEY: &str = "fk_live_rotated9z8y7x6w5v4u3t2s1r0q";
 
@@ -76,8 +76,6 @@ fn a_rotated_engine_client_sends_the_new_key_as_x_api_key() {
     server.add_key(new_key);
     let client = support::engines_builder(&server).build().unwrap();
     let rotated = client.with_key(ApiKey::new(new_key).unwrap());
-    rotated
-        .single(&foura::SingleRequest::get("https://example.com/"))
-        .unwrap();
+    single_example(&rotated).unwrap();
     assert_eq!(last(&server).header("x-api-key"), Some(new_key));
 }

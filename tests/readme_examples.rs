@@ -12,15 +12,19 @@ use foura::{
     SingleRequest, TaskRequest, TaskStatus, TaskType, Validate,
 };
 
-/// What `Client::from_env()` builds after the emulator's printed `export` lines: its base URL
-/// and its tasks key.
-fn tasks_client(server: &MockServer) -> Client {
-    server.client()
+/// A fresh emulator, and what `Client::from_env()` builds after its printed `export` lines: its
+/// base URL and its tasks key.
+fn tasks_client() -> (MockServer, Client) {
+    let server = MockServer::start();
+    let client = server.client();
+    (server, client)
 }
 
 /// The same with the engine key (the commented `export FOURA_API_KEY=pk_live_…` line).
-fn engines_client(server: &MockServer) -> Client {
-    server.engine_client_builder().build().unwrap()
+fn engines_client() -> (MockServer, Client) {
+    let server = MockServer::start();
+    let client = server.engine_client_builder().build().unwrap();
+    (server, client)
 }
 
 /// "The tasks API", first example (`foura::submit`), and "Errors" (a `match` on
@@ -73,8 +77,7 @@ fn the_tasks_api_with_a_client_and_options() {
 /// "In a small utility", the heart of `examples/fetch.rs`.
 #[test]
 fn in_a_small_utility() {
-    let server = MockServer::start();
-    let client = tasks_client(&server);
+    let (_server, client) = tasks_client();
     let request = TaskRequest::new("https://example.com", TaskType::Proxy).proxy_country("fr");
     let task = client.create_task(&request).unwrap();
     assert!(!task.content.unwrap_or_default().is_empty());
@@ -83,99 +86,89 @@ fn in_a_small_utility() {
 /// "single — one request with a browser's fingerprint": the example.com page carries the
 /// real page's title, which the example validates.
 #[test]
-fn single_validates_example_domain() {
-    let server = MockServer::start();
-    let client = engines_client(&server);
-    let page = client
-        .single(
-            &SingleRequest::get("https://example.com/")
-                .header("Accept", "text/html")
-                .unblocker(true)
-                .timeout(Duration::from_secs(15))
-                .validate(Validate::new().data_accept("Example Domain")),
-        )
-        .unwrap();
+fn single_validates_example_domain() -> Result<(), foura::Error> {
+    let (_server, client) = engines_client();
+    let page = client.single(
+        &SingleRequest::get("https://example.com/")
+            .header("Accept", "text/html")
+            .unblocker(true)
+            .timeout(Duration::from_secs(15))
+            .validate(Validate::new().data_accept("Example Domain")),
+    )?;
     assert_eq!(page.status, 200);
     assert!(page.text().unwrap().contains("Example Domain"));
+    Ok(())
 }
 
 /// "proxy — the same request through rotating exits".
 #[test]
-fn proxy_through_rotating_exits() {
-    let server = MockServer::start();
-    let client = engines_client(&server);
-    let page = client
-        .proxy(
-            &ProxyRequest::new(SingleRequest::get("https://example.com/"))
-                .max_tries(25)
-                .exit_countries(["DE", "fr"])
-                .exit_class(ExitClass::Standard),
-        )
-        .unwrap();
+fn proxy_through_rotating_exits() -> Result<(), foura::Error> {
+    let (_server, client) = engines_client();
+    let page = client.proxy(
+        &ProxyRequest::new(SingleRequest::get("https://example.com/"))
+            .max_tries(25)
+            .exit_countries(["DE", "fr"])
+            .exit_class(ExitClass::Standard),
+    )?;
     assert_eq!(page.status, 200);
     assert_eq!(page.exit_country.as_deref(), Some("DE"));
     assert!(page.proxy.is_some());
+    Ok(())
 }
 
 /// "browser — a real browser session": the cart page has an "Add to cart" button.
 #[test]
-fn browser_checks_the_cart_page() {
-    let server = MockServer::start();
-    let client = engines_client(&server);
-    let page = client
-        .browser(
-            &BrowserRequest::new("https://example.com/cart")
-                .cookie(Cookie::new("session", "abc"))
-                .check_text("Add to cart"),
-        )
-        .unwrap();
+fn browser_checks_the_cart_page() -> Result<(), foura::Error> {
+    let (_server, client) = engines_client();
+    let page = client.browser(
+        &BrowserRequest::new("https://example.com/cart")
+            .cookie(Cookie::new("session", "abc"))
+            .check_text("Add to cart"),
+    )?;
     assert_eq!(page.status, 200);
     assert!(!page.bytes().is_empty());
     assert!(!page.cookies.is_empty());
+    Ok(())
 }
 
 /// "auto — the cheapest engine that delivers": a product page passes the example's check.
 #[test]
-fn auto_validates_a_product_page() {
-    let server = MockServer::start();
-    let client = engines_client(&server);
-    let page = client
-        .auto(
-            &AutoRequest::new("https://example.com/product/42")
-                .validate(Validate::new().data_accept("Add to cart")),
-        )
-        .unwrap();
+fn auto_validates_a_product_page() -> Result<(), foura::Error> {
+    let (_server, client) = engines_client();
+    let page = client.auto(
+        &AutoRequest::new("https://example.com/product/42")
+            .validate(Validate::new().data_accept("Add to cart")),
+    )?;
     assert_eq!(page.status, 200);
     assert!(page.ladder.rung.is_some());
     assert!(page.ladder.attempts.is_some());
+    Ok(())
 }
 
 /// "Profiles, service status and what FourA sees of you", with `service_status_at` for the
 /// offline status the README mentions.
 #[test]
-fn profiles_status_and_inspect() {
-    let server = MockServer::start();
-    let client = engines_client(&server);
-    assert!(client.profiles().unwrap().default.is_some());
+fn profiles_status_and_inspect() -> Result<(), foura::Error> {
+    let (server, client) = engines_client();
+    assert!(client.profiles()?.default.is_some());
     assert_eq!(
-        foura::service_status_at(&server.url()).unwrap().overall,
+        foura::service_status_at(&server.url())?.overall,
         "operational"
     );
-    let seen = client.inspect().unwrap();
+    let seen = client.inspect()?;
     assert_eq!(seen.client_ip.as_deref(), Some("127.0.0.1"));
     assert_eq!(seen.is_proxy(), Some(false));
+    Ok(())
 }
 
 /// "Credits and request ids".
 #[test]
-fn credits_and_request_ids() {
-    let server = MockServer::start();
-    let client = engines_client(&server);
-    let page = client
-        .single(&SingleRequest::get("https://example.com/"))
-        .unwrap();
+fn credits_and_request_ids() -> Result<(), foura::Error> {
+    let (_server, client) = engines_client();
+    let page = client.single(&SingleRequest::get("https://example.com/"))?;
     assert_eq!(page.meta().credits, Some(2.0));
     assert!(page.meta().request_id.is_some());
+    Ok(())
 }
 
 /// "Requests as JSON, and a stable id" (it runs offline as a doctest too; here its request is
@@ -194,11 +187,8 @@ fn requests_as_json_and_a_stable_id() {
     let _ = request.id().in_shard(1, NonZeroU32::new(3).unwrap());
     assert!(SingleRequest::from_json_str(r#"{"url":"https://example.com/","timeout":5}"#).is_err());
 
-    let server = MockServer::start();
-    assert_eq!(
-        engines_client(&server).single(&request).unwrap().status,
-        200
-    );
+    let (_server, client) = engines_client();
+    assert_eq!(client.single(&request).unwrap().status, 200);
 }
 
 /// "Keys": a key file, then rotation with `with_key`.
@@ -237,8 +227,7 @@ fn keys_from_a_file_and_rotation() {
 /// "Many pages at once: batches", with the URLs in memory instead of `urls.txt`.
 #[test]
 fn a_batch_of_pages() {
-    let server = MockServer::start();
-    let client = engines_client(&server);
+    let (_server, client) = engines_client();
     let urls = [
         "https://example.com/",
         "https://example.com/product/42",

@@ -14,6 +14,8 @@ use foura::{
 };
 use serde_json::{Value, json};
 
+use support::full_browser;
+
 fn full_single() -> SingleRequest {
     support::with_connection_settings(
         SingleRequest::new("POST", "https://example.com/p?t={ts}")
@@ -39,18 +41,6 @@ fn full_task() -> TaskRequest {
         .javascript(true)
         .header("Accept", "text/html")
         .header("X-Trace", "1")
-}
-
-fn full_browser() -> BrowserRequest {
-    BrowserRequest::new("https://example.com/cart")
-        .header("Referer", "https://example.com/")
-        .cookie(Cookie::new("session", "abc").domain(".example.com"))
-        .user_agent("Mozilla/5.0")
-        .proxy("socks5://h:1080")
-        .timeout(Duration::from_secs(30))
-        .check_status(200)
-        .check_text("Add to cart")
-        .unblocker(false)
 }
 
 fn full_auto() -> AutoRequest {

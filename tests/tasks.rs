@@ -8,7 +8,7 @@ use serde_json::json;
 
 mod support;
 
-use support::{builder_at, server_with};
+use support::{builder_at, server_with, submit_example};
 
 #[test]
 fn submit_sends_exactly_the_seed_curl_request() {
@@ -151,12 +151,11 @@ fn invalid_input_sends_nothing() {
 fn list_tasks_returns_what_was_created() {
     let server = MockServer::start();
     let client = server.client();
-    let a = client
-        .submit("https://example.com/1", TaskType::Single)
-        .unwrap();
-    let b = client
-        .submit("https://example.com/2", TaskType::Proxy)
-        .unwrap();
+    let [a, b] = [
+        ("https://example.com/1", TaskType::Single),
+        ("https://example.com/2", TaskType::Proxy),
+    ]
+    .map(|(url, task_type)| client.submit(url, task_type).unwrap());
     let tasks = client.list_tasks().unwrap();
     let ids: Vec<_> = tasks.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, [a.id.as_str(), b.id.as_str()]);
@@ -201,10 +200,7 @@ fn unknown_fields_and_statuses_decode() {
             "timing": {"total": "1500", "queue": 20}
         }),
     ));
-    let task = server
-        .client()
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    let task = submit_example(&server.client()).unwrap();
     assert_eq!(task.status, TaskStatus::Other("queued".into()));
     assert_eq!(task.status.as_str(), "queued");
     assert_eq!(task.task_type, Some(TaskType::Other("crawler".into())));
@@ -220,10 +216,7 @@ fn unknown_fields_and_statuses_decode() {
 #[test]
 fn a_task_without_an_id_is_a_decode_error_with_the_request_id() {
     let server = server_with(Fault::json(200, &json!({"status": "completed"})));
-    let err = server
-        .client()
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&server.client()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert!(err.to_string().contains("id"), "{err}");
     assert!(err.request_id().is_some());
@@ -238,10 +231,7 @@ fn html_with_status_200_is_a_decode_error_with_a_snippet() {
         )
         .header("Content-Type", "text/html"),
     );
-    let err = server
-        .client()
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&server.client()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
     let text = err.to_string();
     assert!(text.contains("not JSON"), "{text}");
@@ -255,9 +245,7 @@ fn user_agent_names_the_crate_and_the_suffix() {
         .user_agent_suffix("my-tool/1.0")
         .build()
         .unwrap();
-    client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    submit_example(&client).unwrap();
     let ua = server
         .last_request()
         .unwrap()
@@ -277,12 +265,8 @@ fn clones_share_one_connection_pool() {
     let client = server.client();
     let clone = client.clone();
     for _ in 0..3 {
-        client
-            .submit("https://example.com", TaskType::Single)
-            .unwrap();
-        clone
-            .submit("https://example.com", TaskType::Single)
-            .unwrap();
+        submit_example(&client).unwrap();
+        submit_example(&clone).unwrap();
     }
     assert_eq!(server.request_count(), 6);
     assert_eq!(
@@ -316,9 +300,7 @@ fn an_engine_key_refused_by_the_tasks_api_names_the_engine_api() {
     let client = support::builder_for(&server, "pk_live_unknown00000000000000000")
         .build()
         .unwrap();
-    let err = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
     assert_eq!(err.attempts(), 1);
     let hint = err.hint().unwrap();
@@ -345,11 +327,10 @@ fn a_tasks_key_refused_by_the_tasks_api_gets_no_talk_of_the_other_api() {
         401,
         r#"{"error":{"code":"UNAUTHORIZED","message":"Invalid or missing API key.","status":401}}"#,
     ));
-    let err = builder_at(server.url(), MockServer::TEST_KEY)
+    let client = builder_at(server.url(), MockServer::TEST_KEY)
         .build()
-        .unwrap()
-        .submit("https://example.com", TaskType::Single)
-        .unwrap_err();
+        .unwrap();
+    let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
     let hint = err.hint().unwrap();
     assert!(!hint.contains("engine-API key"), "{hint}");
@@ -360,9 +341,7 @@ fn a_tasks_key_refused_by_the_tasks_api_gets_no_talk_of_the_other_api() {
 fn require_completed_turns_a_failed_or_pending_task_into_engine_failed() {
     let server = MockServer::start();
     let client = server.client();
-    let done = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    let done = submit_example(&client).unwrap();
     assert_eq!(
         done.require_completed().unwrap().status,
         TaskStatus::Completed
@@ -373,9 +352,7 @@ fn require_completed_turns_a_failed_or_pending_task_into_engine_failed() {
         &json!({"id": "task_9", "status": "failed", "url": "https://example.com",
                 "error": {"message": "Download failed"}}),
     ));
-    let failed = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    let failed = submit_example(&client).unwrap();
     let e = failed.require_completed().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::EngineFailed);
     let text = e.to_string();
@@ -385,9 +362,7 @@ fn require_completed_turns_a_failed_or_pending_task_into_engine_failed() {
         201,
         &json!({"id": "task_7", "status": "pending"}),
     ));
-    let pending = client
-        .submit("https://example.com", TaskType::Single)
-        .unwrap();
+    let pending = submit_example(&client).unwrap();
     let e = pending.require_completed().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::EngineFailed);
     assert!(e.to_string().contains("task_7 is pending"), "{e}");

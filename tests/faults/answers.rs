@@ -7,7 +7,7 @@ use foura::mock::{Fault, MockServer};
 use foura::{AutoRequest, BrowserRequest, Client, Error, ErrorKind, ProxyRequest, SingleRequest};
 use serde_json::json;
 
-use crate::support::{engines_builder, server_with, submit_example, tasks_builder};
+use crate::support::{engines_builder, server_with, single_example, submit_example, tasks_builder};
 
 /// Each engine called once with a plain request.
 fn call_each_engine(client: &Client) -> Vec<(&'static str, Error)> {
@@ -63,9 +63,7 @@ fn a_success_without_an_engine_answers_fields_is_a_decode_error() {
         .unwrap();
     assert_eq!(page.status, 200);
     server.push_fault(Fault::json(200, &json!({"error": "Download failed"})));
-    let err = client
-        .single(&SingleRequest::get("https://example.com/"))
-        .unwrap_err();
+    let err = single_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::EngineFailed);
 }
 

@@ -7,7 +7,9 @@ use foura::mock::{Fault, MockServer};
 use foura::{Client, ErrorKind};
 use serde_json::json;
 
-use crate::support::{builder_at, builder_for, server_with, submit_example, tasks_builder};
+use crate::support::{
+    builder_at, builder_for, server_with, single_example, submit_example, tasks_builder,
+};
 
 fn client_with_key(server: &MockServer, key: &str) -> Client {
     builder_for(server, key).max_retries(0).build().unwrap()
@@ -337,9 +339,7 @@ fn a_huge_wait_with_a_huge_max_retry_wait_does_not_overflow() {
         );
         server
             .push_fault(Fault::json(429, &json!({"error": "wait"})).header("Retry-After", header));
-        let err = client
-            .single(&foura::SingleRequest::get("https://example.com/"))
-            .unwrap_err();
+        let err = single_example(&client).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::RateLimited, "{header}");
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use foura::mock::{Fault, MockServer};
 use foura::{ApiKey, Client, ErrorKind, TaskRequest, TaskType};
 
-use crate::support::{builder_at, server_with, submit_example, tasks_builder};
+use crate::support::{builder_at, server_with, single_example, submit_example, tasks_builder};
 
 fn key() -> ApiKey {
     ApiKey::new(MockServer::TEST_KEY).unwrap()
@@ -320,9 +320,7 @@ fn a_tls_failure_is_permanent_and_not_retried() {
         })
         .build()
         .unwrap();
-    let err = client
-        .single(&foura::SingleRequest::get("https://example.com/"))
-        .unwrap_err();
+    let err = single_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
     assert!(!err.is_retryable(), "{err}");
     assert_eq!(

@@ -12,7 +12,6 @@ fn json_escaped(s: &str) -> String {
 fn a_unicode_escaped_echo_cut_at_the_message_limit_leaves_no_fragment() {
     let server = MockServer::start();
     let client = single_shot(&server);
-    let engine = builder_for(&server, KEY).max_retries(0).build().unwrap();
     // The key as JSON `\u` escapes decodes only when the body is parsed: placed across the
     // 500-character cut of a message (and the 100-character cut of a code), in both of
     // FourA's error shapes.
@@ -38,32 +37,13 @@ fn a_unicode_escaped_echo_cut_at_the_message_limit_leaves_no_fragment() {
                 format!(r#"{{"error":"{filler}{echo}","current":{{}}}}"#),
             ),
         ];
-        for (status, body) in bodies {
-            server.push_fault(Fault::status(status, body));
-            let err = submit_example(&client).unwrap_err();
-            // `.unwrap()` panics with the error's `Debug`, checked here with the rest.
-            assert_clean(
-                "an error decoded from escapes",
-                &format!(
-                    "{err} {err:?} {:?} {:?} {:?}",
-                    err.message(),
-                    err.code(),
-                    err.body()
-                ),
-            );
-        }
-        server.push_fault(Fault::status(
+        let engine_failure = Fault::status(
             200,
             format!(r#"{{"status":0,"error":"{filler}{echo}","code":"{filler}{echo}"}}"#),
-        ));
-        let err = engine
-            .single(&foura::SingleRequest::get("https://example.com/"))
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::EngineFailed);
-        assert_clean(
-            "an engine failure decoded from escapes",
-            &format!("{err} {err:?} {:?} {:?}", err.message(), err.code()),
         );
+        let faults = bodies.map(|(status, body)| Fault::status(status, body));
+        let how = format!("decoded from escapes after {pad} characters");
+        assert_errors_clean(&server, &client, &how, faults, engine_failure);
     }
 }
 
@@ -87,9 +67,7 @@ fn a_successful_answers_headers_are_scrubbed_like_an_errors() {
         200,
         &json!({"status": 200, "headers": [], "data": "ok"}),
     )));
-    let page = client
-        .single(&foura::SingleRequest::get("https://example.com/"))
-        .unwrap();
+    let page = single_example(&client).unwrap();
     text += &format!("{page:?} {:?}", page.meta());
     assert!(text.contains("<redacted>"), "the headers were read: {text}");
     assert_clean("a success's metadata", &text);
@@ -121,9 +99,7 @@ fn a_successful_answers_body_is_scrubbed_before_it_is_decoded() {
             r#"{{"status":200,"headers":[["X-Echo","{KEY}"]],"data":"{escaped}","odd":"{KEY}"}}"#
         ),
     ));
-    let page = engine
-        .single(&foura::SingleRequest::get("https://example.com/"))
-        .unwrap();
+    let page = single_example(&engine).unwrap();
     let text = format!("{page:?}");
     assert!(text.contains("<redacted>"), "the fields were read: {text}");
     assert_clean("a page decoded from an echoing success", &text);

@@ -11,7 +11,7 @@ mod support;
 
 mod echoes;
 
-use support::{builder_for, engines_builder, submit_example};
+use support::{builder_for, engines_builder, single_example, submit_example};
 
 const KEY: &str = MockServer::TEST_KEY;
 /// The part of the key after its prefix: what must never appear.
@@ -30,6 +30,36 @@ fn assert_clean(what: &str, text: &str) {
             "{what} contains a fragment of the key ({fragment}): {text}"
         );
     }
+}
+
+/// Nothing a caller can print of `err` holds the key: its `Display`, its `Debug` (plain, as
+/// `.unwrap()` shows it, and pretty), its kind, and the message, code and body FourA sent.
+fn assert_error_clean(what: &str, err: &foura::Error) {
+    let (kind, message, code, body) = (err.kind(), err.message(), err.code(), err.body());
+    assert_clean(
+        what,
+        &format!("{err} {err:?} {err:#?} {kind:?} {message:?} {code:?} {body:?}"),
+    );
+}
+
+/// Each of `faults` answers one task submission, then `engine_failure` answers a single-engine
+/// call as an engine failure: no error that comes of them holds the key. `how` names the echo.
+fn assert_errors_clean(
+    server: &MockServer,
+    client: &Client,
+    how: &str,
+    faults: impl IntoIterator<Item = Fault>,
+    engine_failure: Fault,
+) {
+    for fault in faults {
+        server.push_fault(fault);
+        let err = submit_example(client).unwrap_err();
+        assert_error_clean(&format!("an error {how}"), &err);
+    }
+    server.push_fault(engine_failure);
+    let err = single_example(client).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::EngineFailed, "{how}: {err}");
+    assert_error_clean(&format!("an engine failure {how}"), &err);
 }
 
 /// A fresh emulator and its own client.
@@ -123,7 +153,7 @@ fn every_error_the_tests_can_provoke_is_free_of_the_key() {
         errors.push(submit_example(&client).unwrap_err());
     }
     for err in &errors {
-        assert_clean("Error", &format!("{err} {err:?} {err:#?} {:?}", err.kind()));
+        assert_error_clean("Error", err);
     }
 }
 
@@ -138,29 +168,26 @@ fn a_server_that_echoes_the_key_cannot_make_an_error_print_it() {
     ));
     let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
-    assert_clean(
-        "echoed JSON error",
-        &format!("{err} {err:?} {:?} {:?}", err.body(), err.code()),
-    );
+    assert_error_clean("echoed JSON error", &err);
 
     server.push_fault(Fault::status(
         502,
         format!("<html><pre>{echo}</pre></html>"),
     ));
     let err = submit_example(&client).unwrap_err();
-    assert_clean("echoed HTML error", &format!("{err} {err:?}"));
+    assert_error_clean("echoed HTML error", &err);
 
     server.push_fault(Fault::status(200, format!("<p>{echo}</p>")));
     let err = submit_example(&client).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
-    assert_clean("echoed decode error", &format!("{err} {err:?}"));
+    assert_error_clean("echoed decode error", &err);
 
     server.push_fault(Fault::redirect(
         302,
         &format!("https://elsewhere.example/?k={KEY}"),
     ));
     let err = submit_example(&client).unwrap_err();
-    assert_clean("echoed redirect", &format!("{err} {err:?}"));
+    assert_error_clean("echoed redirect", &err);
 }
 
 #[test]
@@ -252,9 +279,7 @@ fn the_engine_key_never_follows_a_redirect() {
             status,
             &format!("{}/api/single/", elsewhere.url()),
         ));
-        let err = client
-            .single(&foura::SingleRequest::get("https://example.com/"))
-            .unwrap_err();
+        let err = single_example(&client).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::UnexpectedRedirect);
         assert_eq!(err.attempts(), 1, "redirects are not retried");
     }
@@ -266,9 +291,7 @@ fn the_engine_key_never_follows_a_redirect() {
 fn each_api_gets_only_its_own_credential_header() {
     let (server, client) = start();
     submit_example(&client).unwrap();
-    client
-        .single(&foura::SingleRequest::get("https://example.com/"))
-        .unwrap();
+    single_example(&client).unwrap();
     client.profiles().unwrap();
     foura::service_status_at(&server.url()).unwrap();
     let requests = server.requests();
@@ -307,26 +330,12 @@ fn no_fragment_of_the_key_survives_a_cut_short_message() {
             Fault::redirect(302, &format!("https://elsewhere.example/{filler}{KEY}")),
             Fault::json(500, &json!({"error": "x", "echo": {KEY: KEY}})),
         ];
-        for fault in faults {
-            server.push_fault(fault);
-            let err = submit_example(&client).unwrap_err();
-            assert_clean(
-                "a cut-short error",
-                &format!("{err} {err:?} {:?} {:?}", err.message(), err.body()),
-            );
-        }
-        server.push_fault(Fault::json(
+        let engine_failure = Fault::json(
             200,
             &json!({"status": 0, "error": format!("{filler}{KEY}"), KEY: 1}),
-        ));
-        let err = client
-            .single(&foura::SingleRequest::get("https://example.com/"))
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::EngineFailed);
-        assert_clean(
-            "a cut-short engine failure",
-            &format!("{err} {err:?} {:?}", err.body()),
         );
+        let how = format!("cut short after {pad} characters");
+        assert_errors_clean(&server, &client, &how, faults, engine_failure);
     }
 }
 

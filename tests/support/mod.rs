@@ -5,7 +5,10 @@
 use foura::mock::{Fault, MockServer, ReceivedRequest};
 use std::time::Duration;
 
-use foura::{ApiKey, Client, ClientBuilder, Error, SingleRequest, Task, TaskType};
+use foura::{
+    ApiKey, BrowserRequest, Client, ClientBuilder, Cookie, Error, SingleRequest, SingleResponse,
+    Task, TaskType,
+};
 use serde_json::Value;
 
 /// A builder aimed at `server` with `key` and no proxy taken from the environment; every other
@@ -42,6 +45,11 @@ pub fn server_with(fault: Fault) -> MockServer {
 /// Submits the task most tests need, a single-engine fetch of `https://example.com`.
 pub fn submit_example(client: &Client) -> Result<Task, Error> {
     client.submit("https://example.com", TaskType::Single)
+}
+
+/// Sends the engine request most tests need, a single-engine GET of `https://example.com/`.
+pub fn single_example(client: &Client) -> Result<SingleResponse, Error> {
+    client.single(&SingleRequest::get("https://example.com/"))
 }
 
 /// The last request the emulator received.
@@ -85,6 +93,19 @@ pub fn with_connection_settings(request: SingleRequest) -> SingleRequest {
         .follow_redirects(5)
         .try_json_data(true)
         .return_buffer(false)
+}
+
+/// A browser request with every setter used: the one the wire and JSON tests share.
+pub fn full_browser() -> BrowserRequest {
+    BrowserRequest::new("https://example.com/cart")
+        .header("Referer", "https://example.com/")
+        .cookie(Cookie::new("session", "abc").domain(".example.com"))
+        .user_agent("Mozilla/5.0")
+        .proxy("socks5://h:1080")
+        .timeout(Duration::from_secs(30))
+        .check_status(200)
+        .check_text("Add to cart")
+        .unblocker(false)
 }
 
 /// Sets the environment variable `name` to `value`. Only for the binaries whose one test is the

@@ -4,9 +4,7 @@ use super::*;
 
 #[test]
 fn browser_success_has_the_documented_shape() {
-    let server = MockServer::start();
-    let reply = post(
-        &server,
+    let reply = post_fresh(
         BROWSER,
         &json!({"url": "https://example.com/", "cookies": [
             {"name": "consent", "value": "yes"},
@@ -49,8 +47,7 @@ fn browser_success_has_the_documented_shape() {
 
 #[test]
 fn auto_success_has_the_documented_shape() {
-    let server = MockServer::start();
-    let reply = post(&server, AUTO, &json!({"url": "https://example.com/"}));
+    let reply = post_fresh(AUTO, &json!({"url": "https://example.com/"}));
     assert_eq!(reply.status, 200);
     assert_eq!(reply.credits(), Some("4"));
     assert!(reply.header("x-foura-exit-class").is_none());
@@ -99,9 +96,7 @@ fn auto_reports_the_exit_class_in_the_header_only() {
 
 #[test]
 fn auto_failure_has_attempts_and_a_fail_rung() {
-    let server = MockServer::start();
-    let reply = post(
-        &server,
+    let reply = post_fresh(
         AUTO,
         &json!({"url": "https://blocked.test/", "forceProxy": false}),
     );
@@ -118,8 +113,7 @@ fn auto_failure_has_attempts_and_a_fail_rung() {
     assert!(json.get("session").is_none());
     assert!(json.get("data").is_none());
 
-    let reply = post(
-        &server,
+    let reply = post_fresh(
         AUTO,
         &json!({"url": "https://timeout.test/", "exitClass": "standard"}),
     );
@@ -408,9 +402,8 @@ fn answers() -> Vec<Answer> {
 #[test]
 fn browser_and_auto_answer_each_page_of_the_virtual_web_as_documented() {
     for answer in answers() {
-        let server = MockServer::start();
         let case = answer.case;
-        let reply = post(&server, answer.path, &answer.body);
+        let reply = post_fresh(answer.path, &answer.body);
         assert_eq!(reply.status, 200, "{case}: engine answers are FourA 200s");
         let json = reply.json();
         assert_eq!(

@@ -123,6 +123,11 @@ fn post(server: &MockServer, path: &str, body: &Value) -> Reply {
     post_with_key(server, path, MockServer::ENGINE_KEY, body)
 }
 
+/// POSTs a JSON body to an engine of a fresh emulator, for a test that needs only that answer.
+fn post_fresh(path: &str, body: &Value) -> Reply {
+    post(&MockServer::start(), path, body)
+}
+
 /// POSTs and expects a 200 with no `error`; returns the body.
 fn ok(server: &MockServer, path: &str, body: &Value) -> Value {
     let reply = post(server, path, body);

@@ -4,8 +4,7 @@ use super::*;
 
 #[test]
 fn proxy_success_has_the_documented_shape_with_a_string_total_time() {
-    let server = MockServer::start();
-    let reply = post(&server, PROXY, &minimal(PROXY, "https://example.com/"));
+    let reply = post_fresh(PROXY, &minimal(PROXY, "https://example.com/"));
     assert_eq!(reply.status, 200);
     assert_eq!(reply.credits(), Some("4"));
     assert!(reply.header("x-foura-exit-class").is_none());
@@ -114,8 +113,7 @@ fn nested_test_gives_the_nested_proxy_shape() {
 
 #[test]
 fn proxy_against_a_bot_check_fails_with_an_attempt_report() {
-    let server = MockServer::start();
-    let reply = post(&server, PROXY, &minimal(PROXY, "https://blocked.test/"));
+    let reply = post_fresh(PROXY, &minimal(PROXY, "https://blocked.test/"));
     assert_eq!(reply.status, 200);
     assert_eq!(
         reply.credits(),
@@ -151,13 +149,12 @@ fn proxy_against_a_bot_check_fails_with_an_attempt_report() {
 
 #[test]
 fn proxy_content_rejections_are_counted_as_documented() {
-    let server = MockServer::start();
     let body = json!({
         "request": {"method": "GET", "url": "https://example.com/",
                     "validate": {"data": {"accept": ["Add to cart"]}}},
         "maxTries": 25,
     });
-    let json = post(&server, PROXY, &body).json();
+    let json = post_fresh(PROXY, &body).json();
     assert_eq!(json["error"], "Download maxTry limit reached");
     assert_eq!(json["request"]["maxTries"], 25);
     assert_eq!(json["request"]["timeout_ms"], 45000);
@@ -243,9 +240,8 @@ fn proxy_with_no_eligible_exit_has_the_documented_body() {
 
 #[test]
 fn proxy_echo_resolves_the_ts_placeholder() {
-    let server = MockServer::start();
     let body = minimal(PROXY, "https://blocked.test/?t={ts}");
-    let json = post(&server, PROXY, &body).json();
+    let json = post_fresh(PROXY, &body).json();
     let url = json["request"]["request"]["url"].as_str().unwrap();
     assert!(!url.contains("{ts}"), "{url}");
     assert!(url.starts_with("https://blocked.test/?t=1"), "{url}");

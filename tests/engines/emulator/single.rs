@@ -4,12 +4,7 @@ use super::*;
 
 #[test]
 fn single_success_has_the_documented_shape_and_headers() {
-    let server = MockServer::start();
-    let reply = post(
-        &server,
-        SINGLE,
-        &get(&json!("https://example.com/page?q=1")),
-    );
+    let reply = post_fresh(SINGLE, &get(&json!("https://example.com/page?q=1")));
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-type"), Some("application/json"));
     assert_eq!(reply.credits(), Some("2"));
@@ -227,8 +222,7 @@ fn single_unresolvable_host_has_the_documented_body() {
 
 #[test]
 fn single_broken_download_has_the_documented_body() {
-    let server = MockServer::start();
-    let reply = post(&server, SINGLE, &get(&json!("https://failed.test/")));
+    let reply = post_fresh(SINGLE, &get(&json!("https://failed.test/")));
     assert_eq!(
         reply.json(),
         json!({"error": "Download failed", "status": 0})

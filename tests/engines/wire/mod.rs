@@ -9,7 +9,9 @@ use foura::{
 };
 use serde_json::{Value, json};
 
-use crate::support::{builder_at, engines_builder, sent, server_with};
+use crate::support::{
+    builder_at, engines_builder, full_browser, sent, server_with, with_connection_settings,
+};
 
 fn client(server: &MockServer) -> Client {
     engines_builder(server)

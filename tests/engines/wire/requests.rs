@@ -29,34 +29,29 @@ fn single_sends_x_api_key_and_the_minimal_body_with_explicit_unblocker() {
 #[test]
 fn single_sends_every_field_under_its_documented_name() {
     let server = server_with(Fault::status(200, PAGE));
-    let request = SingleRequest::new("POST", "https://example.com/api?t={ts}")
-        .header("Accept", "application/json")
-        .header("Cookie", "a=1")
-        .header("Cookie", "b=2")
-        .unblocker(true)
-        .browser("Firefox")
-        .os("Windows")
-        .version("147")
-        .profile("firefox-147-windows")
-        .json_body(json!({"q": 1}))
-        .proxy("4DZ3VE")
-        .timeout(Duration::from_secs(20))
-        .connect_timeout(Duration::from_secs(5))
-        .accept_timeout(Duration::from_millis(2500))
-        .server_response_timeout(Duration::from_secs(10))
-        .dns_cache_timeout(Duration::from_secs(60))
-        .follow_redirects(3)
-        .try_json_data(true)
-        .return_buffer(false)
-        .validate(
-            Validate::new()
-                .status_accept([200, 403])
-                .status_fail([503])
-                .header_accept("content-type", "json")
-                .header_fail("server", "cloudflare")
-                .data_accept("Add to cart")
-                .data_fail("captcha"),
-        );
+    let request = with_connection_settings(
+        SingleRequest::new("POST", "https://example.com/api?t={ts}")
+            .header("Accept", "application/json")
+            .header("Cookie", "a=1")
+            .header("Cookie", "b=2")
+            .unblocker(true)
+            .browser("Firefox")
+            .os("Windows")
+            .version("147")
+            .profile("firefox-147-windows")
+            .json_body(json!({"q": 1}))
+            .proxy("4DZ3VE")
+            .timeout(Duration::from_secs(20)),
+    )
+    .validate(
+        Validate::new()
+            .status_accept([200, 403])
+            .status_fail([503])
+            .header_accept("content-type", "json")
+            .header_fail("server", "cloudflare")
+            .data_accept("Add to cart")
+            .data_fail("captcha"),
+    );
     client(&server).single(&request).unwrap();
     assert_eq!(
         sent(&server),
@@ -66,8 +61,8 @@ fn single_sends_every_field_under_its_documented_name() {
             "unblocker": true, "browser": "Firefox", "os": "Windows", "version": "147",
             "profile": "firefox-147-windows", "data": {"q": 1}, "proxy": "4DZ3VE",
             "timeout_ms": 20000, "connect_timeout_ms": 5000, "accept_timeout_ms": 2500,
-            "server_response_timeout_ms": 10000, "dns_cache_timeout_sec": 60,
-            "followRedirects": 3, "tryJsonData": true, "returnBuffer": false,
+            "server_response_timeout_ms": 0, "dns_cache_timeout_sec": 60,
+            "followRedirects": 5, "tryJsonData": true, "returnBuffer": false,
             "validate": {
                 "status": {"accept": [200, 403], "fail": [503]},
                 "headers": {"accept": {"content-type": "json"}, "fail": {"server": "cloudflare"}},
@@ -115,23 +110,15 @@ fn browser_sends_headers_as_an_object() {
         200,
         r#"{"status":200,"headers":{},"body":"<html></html>"}"#,
     ));
-    let request = BrowserRequest::new("https://example.com/")
-        .header("Referer", "https://google.com/")
-        .cookie(Cookie::new("session", "abc").domain("example.com"))
-        .user_agent("Mozilla/5.0 test")
-        .proxy("4DZ3VE")
-        .timeout(Duration::from_secs(40))
-        .check_status(200)
-        .check_text("Add to cart");
-    client(&server).browser(&request).unwrap();
+    client(&server).browser(&full_browser()).unwrap();
     assert_sent(
         &server,
         "/api/browser/",
         json!({
-            "url": "https://example.com/", "headers": {"Referer": "https://google.com/"},
-            "cookies": [{"name": "session", "value": "abc", "domain": "example.com"}],
-            "userAgent": "Mozilla/5.0 test", "proxy": "4DZ3VE", "timeout_ms": 40000,
-            "checkStatus": 200, "checkText": "Add to cart", "unblocker": true
+            "url": "https://example.com/cart", "headers": {"Referer": "https://example.com/"},
+            "cookies": [{"name": "session", "value": "abc", "domain": ".example.com"}],
+            "userAgent": "Mozilla/5.0", "proxy": "socks5://h:1080", "timeout_ms": 30000,
+            "checkStatus": 200, "checkText": "Add to cart", "unblocker": false
         }),
     );
 }
