@@ -87,37 +87,26 @@ fn spelled(hay: &[u8], needle: &[u8]) -> Option<usize> {
     Some(at)
 }
 
-/// The bytes a form of the key can start with, as a table: a page of megabytes is scanned
-/// at one look-up a byte, and only a candidate start is tried against each form.
-fn starts(needles: &[Zeroizing<Vec<u8>>]) -> [bool; 256] {
-    let mut starts = [false; 256];
-    starts[usize::from(b'%')] = true;
-    starts[usize::from(b'\\')] = true;
-    for needle in needles {
-        starts[usize::from(needle[0])] = true;
+/// The byte a form of the key starts with at the start of `hay`, when that byte is written
+/// as `%XX` or as a JSON `\u00XX` escape.
+fn escaped_first(hay: &[u8]) -> Option<u8> {
+    match hay {
+        [b'%', h1, h2, ..] => hex(&[*h1, *h2]),
+        [b'\\', b'u', h @ ..] if h.len() >= 4 => hex(&h[..4]),
+        _ => None,
     }
-    starts
 }
 
-/// Where in `bytes` the next form of the key starts at or after `from`, and its length
-/// (`starts`: [`starts`] of `needles`).
-fn find(
-    bytes: &[u8],
-    from: usize,
-    needles: &[Zeroizing<Vec<u8>>],
-    starts: &[bool; 256],
-) -> Option<(usize, usize)> {
+/// Where in `bytes` the next form of the key starts at or after `from`, and its length.
+fn find(bytes: &[u8], from: usize, r: &Redaction) -> Option<(usize, usize)> {
     let from = from.min(bytes.len());
     bytes[from..]
         .iter()
         .enumerate()
-        .filter(|&(_, &b)| starts[usize::from(b)])
+        .filter(|&(_, &b)| r.class[usize::from(b)] & START != 0)
         .find_map(|(offset, _)| {
             let at = from + offset;
-            needles
-                .iter()
-                .find_map(|n| spelled(&bytes[at..], n))
-                .map(|len| (at, len))
+            r.form_at(&bytes[at..]).map(|len| (at, len))
         })
 }
 
@@ -149,11 +138,20 @@ pub(crate) struct Redaction {
     /// A bit per value of the fragments' hashes (low 16 bits): most windows of a text are
     /// turned away by one look-up.
     seen: Zeroizing<Vec<u64>>,
-    /// The bytes the key is made of, in either case.
-    chars: [bool; 256],
-    /// The bytes a whole form can start with ([`starts`]).
-    starts: [bool; 256],
+    /// Per byte value: [`KEY`] when the key holds it (in either case), [`START`] when a whole
+    /// form can start with it (written as itself, or as the `%` or `\` of an escape). A page
+    /// of megabytes is scanned at one look-up a byte; only what the table marks is looked at
+    /// closer.
+    class: [u8; 256],
+    /// Per byte value, a bit per form of [`needles`](Self::needles) that starts with it: a
+    /// candidate start is tried against those forms alone.
+    first: [u8; 256],
 }
+
+/// [`Redaction::class`]: the key holds this byte.
+const KEY: u8 = 1;
+/// [`Redaction::class`]: a whole form can start here.
+const START: u8 = 2;
 
 /// The fragment hash's base.
 const BASE: u64 = 0x0100_0000_01b3;
@@ -167,25 +165,93 @@ impl Redaction {
             let h = hash(window);
             seen[(h as usize >> 6) & 1023] |= 1 << (h & 63);
         }
-        let mut chars = [false; 256];
+        let mut class = [0u8; 256];
         for &b in lower.iter() {
-            chars[usize::from(b)] = true;
-            chars[usize::from(b.to_ascii_uppercase())] = true;
+            class[usize::from(b)] |= KEY;
+            class[usize::from(b.to_ascii_uppercase())] |= KEY;
         }
+        class[usize::from(b'%')] |= START;
+        class[usize::from(b'\\')] |= START;
         let needles = needles(secret);
+        // At most seven forms: the key, and two alphabets for each of three alignments.
+        debug_assert!(needles.len() <= 8);
+        let mut first = [0u8; 256];
+        for (i, needle) in needles.iter().enumerate() {
+            class[usize::from(needle[0])] |= START;
+            first[usize::from(needle[0])] |= 1 << i;
+        }
         Redaction {
-            starts: starts(&needles),
             needles,
             lower,
             n,
             seen,
-            chars,
+            class,
+            first,
         }
+    }
+
+    /// How many bytes at the start of `hay` spell a whole form of the key, trying only the
+    /// forms that can start with its first byte (as itself or escaped), in their order.
+    fn form_at(&self, hay: &[u8]) -> Option<usize> {
+        let b = *hay.first()?;
+        let mut forms = self.first[usize::from(b)];
+        if let Some(e) = escaped_first(hay) {
+            forms |= self.first[usize::from(e)];
+        }
+        self.needles
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| forms & (1 << i) != 0)
+            .find_map(|(_, needle)| spelled(hay, needle))
+    }
+
+    /// Whether the `n` bytes of `window` (each a byte of the key, in any case) are a run of
+    /// the key's characters.
+    fn is_fragment(&self, window: &[u8]) -> bool {
+        let h = window.iter().fold(0u64, |h, &b| {
+            h.wrapping_mul(BASE)
+                .wrapping_add(u64::from(b.to_ascii_lowercase()))
+        });
+        self.seen[(h as usize >> 6) & 1023] & (1 << (h & 63)) != 0
+            && self
+                .lower
+                .windows(self.n)
+                .any(|w| w.eq_ignore_ascii_case(window))
+    }
+
+    /// Whether `bytes` may hold a form or a fragment of the key, in one pass: `false` means
+    /// it holds none, which is what almost every answer is, and it is then passed on as it
+    /// is. It looks for what [`find`] and [`fragments`](Self::fragments) look for, stopping at
+    /// the first.
+    fn suspect(&self, bytes: &[u8]) -> bool {
+        let mut run = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let class = self.class[usize::from(b)];
+            if class == 0 {
+                run = 0;
+                continue;
+            }
+            if class & START != 0 && self.form_at(&bytes[i..]).is_some() {
+                return true;
+            }
+            if class & KEY == 0 {
+                run = 0;
+                continue;
+            }
+            run += 1;
+            if run >= self.n && self.is_fragment(&bytes[i + 1 - self.n..=i]) {
+                return true;
+            }
+        }
+        false
     }
 
     /// `bytes` with every form and every fragment of the key replaced by `<redacted>`.
     pub(crate) fn apply<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
-        let whole = redact_forms(bytes, &self.needles, &self.starts);
+        if !self.suspect(bytes) {
+            return Cow::Borrowed(bytes);
+        }
+        let whole = redact_forms(bytes, self);
         match self.fragments(&whole) {
             Some(clean) => Cow::Owned(clean),
             None => whole,
@@ -200,7 +266,7 @@ impl Redaction {
         let mut hits: Vec<(usize, usize)> = Vec::new();
         let mut run = 0;
         for (i, &b) in bytes.iter().enumerate() {
-            if !self.chars[usize::from(b)] {
+            if self.class[usize::from(b)] & KEY == 0 {
                 run = 0;
                 continue;
             }
@@ -209,17 +275,7 @@ impl Redaction {
                 continue;
             }
             let start = i + 1 - n;
-            let window = &bytes[start..=i];
-            let h = window.iter().fold(0u64, |h, &b| {
-                h.wrapping_mul(BASE)
-                    .wrapping_add(u64::from(b.to_ascii_lowercase()))
-            });
-            if self.seen[(h as usize >> 6) & 1023] & (1 << (h & 63)) != 0
-                && self
-                    .lower
-                    .windows(n)
-                    .any(|w| w.eq_ignore_ascii_case(window))
-            {
+            if self.is_fragment(&bytes[start..=i]) {
                 match hits.last_mut() {
                     Some((_, end)) if *end >= start => *end = i + 1,
                     _ => hits.push((start, i + 1)),
@@ -248,14 +304,10 @@ fn hash(window: &[u8]) -> u64 {
     })
 }
 
-/// `bytes` with every one of `needles` (the forms of a key, [`needles`]) replaced by
+/// `bytes` with every whole form of the key (the forms of [`needles`]) replaced by
 /// `<redacted>`.
-fn redact_forms<'a>(
-    bytes: &'a [u8],
-    needles: &[Zeroizing<Vec<u8>>],
-    starts: &[bool; 256],
-) -> Cow<'a, [u8]> {
-    let Some(mut next) = find(bytes, 0, needles, starts) else {
+fn redact_forms<'a>(bytes: &'a [u8], r: &Redaction) -> Cow<'a, [u8]> {
+    let Some(mut next) = find(bytes, 0, r) else {
         return Cow::Borrowed(bytes);
     };
     let mut out = Vec::with_capacity(bytes.len());
@@ -265,7 +317,7 @@ fn redact_forms<'a>(
         out.extend_from_slice(&bytes[done..at]);
         out.extend_from_slice(REDACTED.as_bytes());
         done = at + len;
-        match find(bytes, done, needles, starts) {
+        match find(bytes, done, r) {
             Some(found) => next = found,
             None => break,
         }
@@ -424,6 +476,74 @@ mod tests {
                 assert!(needle.len() >= n, "key of {n}: a form of {}", needle.len());
             }
         }
+    }
+
+    #[test]
+    fn the_one_pass_check_misses_nothing_the_full_search_finds() {
+        // `apply` passes a text on unchanged when `suspect` finds nothing; the full search
+        // (whole forms, then fragments) must then find nothing either.
+        let key = b"fk_live_a1B2c3d4e5f6g7h8";
+        let r = Redaction::new(key);
+        let forms: Vec<Vec<u8>> = needles(key).into_iter().map(|n| n.to_vec()).collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let alphabet = b"abcdefkliv_0123456789ABCDEFGH%\\u\" {}:/+=-";
+        let mut suspected = 0;
+        for _ in 0..20_000 {
+            let mut text = Vec::new();
+            for _ in 0..next(6) {
+                match next(5) {
+                    // Noise made of the key's own characters and escape starts.
+                    0 | 1 => (0..next(40)).for_each(|_| text.push(alphabet[next(alphabet.len())])),
+                    // A form, some of its bytes escaped.
+                    2 => {
+                        let form = &forms[next(forms.len())];
+                        let cut = next(form.len()) + 1;
+                        for &b in &form[..cut] {
+                            match next(4) {
+                                0 => text.extend_from_slice(format!("%{b:02X}").as_bytes()),
+                                1 => text.extend_from_slice(format!("\\u{:04x}", b).as_bytes()),
+                                _ => text.push(b),
+                            }
+                        }
+                    }
+                    // A run of the key, any length, in a mixed case.
+                    _ => {
+                        let from = next(key.len());
+                        let to = from + next(key.len() - from) + 1;
+                        for &b in &key[from..to] {
+                            text.push(if next(2) == 0 {
+                                b.to_ascii_uppercase()
+                            } else {
+                                b
+                            });
+                        }
+                    }
+                }
+            }
+            let full = match r.fragments(&redact_forms(&text, &r)) {
+                Some(clean) => clean,
+                None => redact_forms(&text, &r).into_owned(),
+            };
+            if r.suspect(&text) {
+                suspected += 1;
+            } else {
+                assert_eq!(full, text, "{}", String::from_utf8_lossy(&text));
+            }
+            assert_eq!(
+                r.apply(&text),
+                &full[..],
+                "{}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+        // The cases are not all clean ones.
+        assert!(suspected > 1_000, "{suspected}");
     }
 
     #[test]
