@@ -68,7 +68,7 @@ macro_rules! engine_response {
                     content: crate::engines::Content::from_wire($f.take($body)),
                     $($field: $read,)*
                     exit_class: $f.string("exitClass").or_else(|| meta.exit_class.clone()),
-                    extra: $f.into_extra(),
+                    extra: $f.0,
                     meta,
                 }
             }

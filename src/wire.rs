@@ -99,94 +99,12 @@ pub(crate) fn lenient_number(v: &Value) -> Option<f64> {
 }
 
 /// Field access on a decoded answer, taking each field out so the rest is `extra`.
-///
-/// The fields are held in name order beside a slot each, so taking one is a binary search
-/// and emptying its slot, not a map removal: an answer's dozen fields are taken out with no
-/// rebalancing and no allocation.
-pub(crate) struct Fields(Vec<(String, Option<Value>)>);
+pub(crate) struct Fields(pub(crate) Map<String, Value>);
 
 impl Fields {
-    /// The fields of a decoded JSON object.
-    pub(crate) fn new(map: Map<String, Value>) -> Fields {
-        // A map iterates in name order, which `find` relies on.
-        Fields(map.into_iter().map(|(k, v)| (k, Some(v))).collect())
-    }
-
-    /// The fields of the JSON object `d` holds, read straight off the parser into name order
-    /// (no map is built for fields that are then taken out of it); of a name sent twice the
-    /// last counts, as in a JSON map. Anything but an object is an error expecting `what`.
-    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
-        d: D,
-        what: &'static str,
-    ) -> Result<Fields, D::Error> {
-        struct Object(&'static str);
-        impl<'de> serde::de::Visitor<'de> for Object {
-            type Value = Fields;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.0)
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Fields, A::Error> {
-                let mut entries = Vec::with_capacity(a.size_hint().unwrap_or(0).min(64));
-                while let Some((k, v)) = a.next_entry::<String, Value>()? {
-                    entries.push((k, Some(v)));
-                }
-                // Reversed, then sorted stably: of equal names the last sent comes first, and
-                // `dedup_by` keeps the first of each run.
-                entries.reverse();
-                entries.sort_by(|a: &(String, _), b| a.0.cmp(&b.0));
-                entries.dedup_by(|later, kept| later.0 == kept.0);
-                Ok(Fields(entries))
-            }
-        }
-        d.deserialize_map(Object(what))
-    }
-
-    /// Where the field `name` is, or would be.
-    fn find(&self, name: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
-    }
-
-    /// The field `name`, left in place.
-    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
-        self.find(name).ok().and_then(|i| self.0[i].1.as_ref())
-    }
-
-    /// Whether the field `name` is there (and not taken).
-    pub(crate) fn contains(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
-
-    /// Adds the field `name` unless it is there already.
-    pub(crate) fn insert_absent(&mut self, name: String, value: Value) {
-        match self.find(&name) {
-            Ok(i) => {
-                let slot = &mut self.0[i].1;
-                if slot.is_none() {
-                    *slot = Some(value);
-                }
-            }
-            Err(i) => self.0.insert(i, (name, Some(value))),
-        }
-    }
-
-    /// The fields not taken, for `extra`.
-    pub(crate) fn into_extra(self) -> Map<String, Value> {
-        // Inserted one by one: most answers leave nothing, and an empty map costs nothing.
-        let mut extra = Map::new();
-        for (k, v) in self.0 {
-            if let Some(v) = v {
-                extra.insert(k, v);
-            }
-        }
-        extra
-    }
-
     /// Takes a field whatever its shape (for fields every shape of which is decoded).
     pub(crate) fn take(&mut self, name: &str) -> Option<Value> {
-        let i = self.find(name).ok()?;
-        self.0[i].1.take()
+        self.0.remove(name)
     }
 
     /// Takes a field when `convert` accepts it — given the value, it returns what it made of
@@ -197,15 +115,14 @@ impl Fields {
         name: &str,
         convert: impl FnOnce(Value) -> Result<T, Value>,
     ) -> Option<T> {
-        let i = self.find(name).ok()?;
-        let value = self.0[i].1.take()?;
+        let value = self.0.remove(name)?;
         if value.is_null() {
             return None;
         }
         match convert(value) {
             Ok(converted) => Some(converted),
             Err(value) => {
-                self.0[i].1 = Some(value);
+                self.0.insert(name.to_owned(), value);
                 None
             }
         }

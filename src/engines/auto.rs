@@ -283,7 +283,7 @@ impl AutoLadder {
             attempts: m.number("attempts").filter(|n| *n >= 0.0).map(|n| n as u64),
             credits: m.number("credits"),
             exit_class: m.string("exitClass"),
-            extra: m.into_extra(),
+            extra: m.0,
         }
     }
 }
@@ -294,14 +294,14 @@ impl AutoSession {
             proxy: s.string("proxy"),
             cookies: Cookie::list_from_wire(s.take("cookies")),
             user_agent: s.string("userAgent"),
-            extra: s.into_extra(),
+            extra: s.0,
         }
     }
 }
 
 crate::macros::engine_response!(AutoResponse, body = "data", |f| {
-    ladder: f.object("meta").map(|m| AutoLadder::from_fields(Fields::new(m))).unwrap_or_default(),
-    session: f.object("session").map(|s| AutoSession::from_fields(Fields::new(s))),
+    ladder: f.object("meta").map(|m| AutoLadder::from_fields(Fields(m))).unwrap_or_default(),
+    session: f.object("session").map(|s| AutoSession::from_fields(Fields(s))),
 });
 
 impl Client {

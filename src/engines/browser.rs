@@ -66,7 +66,7 @@ impl Cookie {
         let Value::Object(map) = value else {
             return None;
         };
-        let mut f = Fields::new(map);
+        let mut f = Fields(map);
         Some(Cookie {
             name: f.string("name").unwrap_or_default(),
             value: f.string("value").unwrap_or_default(),
@@ -76,7 +76,7 @@ impl Cookie {
             http_only: f.boolean("httpOnly"),
             secure: f.boolean("secure"),
             same_site: f.string("sameSite"),
-            extra: f.into_extra(),
+            extra: f.0,
         })
     }
 

@@ -170,9 +170,9 @@ impl<'de> Deserialize<'de> for Inspection {
                 ));
             }
         };
-        let mut f = Fields::new(map);
+        let mut f = Fields(map);
         let proxy_detection = f.object("proxyDetection").map(|m| {
-            let mut m = Fields::new(m);
+            let mut m = Fields(m);
             ProxyDetection {
                 is_proxy: m.boolean("isProxy"),
                 proxy_type: m.string("proxyType").map(ProxyType::from_wire),
@@ -180,11 +180,11 @@ impl<'de> Deserialize<'de> for Inspection {
                 confidence: m.string("confidence").map(Confidence::from_wire),
                 detected_headers: strings(&mut m, "detectedHeaders"),
                 explanation: m.string("explanation"),
-                extra: m.into_extra(),
+                extra: m.0,
             }
         });
         let proxy_chain = f.object("proxyChain").map(|m| {
-            let mut m = Fields::new(m);
+            let mut m = Fields(m);
             ProxyChain {
                 original_client_ip: m.string("originalClientIp"),
                 hops: strings(&mut m, "proxyChain"),
@@ -194,7 +194,7 @@ impl<'de> Deserialize<'de> for Inspection {
                     .map(|n| n as u64),
                 via: strings(&mut m, "via"),
                 has_private_ips: m.boolean("hasPrivateIps"),
-                extra: m.into_extra(),
+                extra: m.0,
             }
         });
         Ok(Inspection {
@@ -202,7 +202,7 @@ impl<'de> Deserialize<'de> for Inspection {
             proxy_detection: proxy_detection.unwrap_or_default(),
             proxy_chain: proxy_chain.unwrap_or_default(),
             timestamp: f.string("timestamp"),
-            extra: f.into_extra(),
+            extra: f.0,
         })
     }
 }

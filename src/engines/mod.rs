@@ -239,5 +239,5 @@ pub(crate) fn decode_engine_reply(
             .with_sent(true)
             .with_meta(reply.meta));
     }
-    Ok((Fields::new(map), reply.meta))
+    Ok((Fields(map), reply.meta))
 }

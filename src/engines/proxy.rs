@@ -215,8 +215,10 @@ impl ProxyResponse {
         // `benchmark.mjs` unwraps them), others are flat (`fouradata/mcp`'s fixtures).
         // A flat answer has its own `status`; only without one is `data` the nested fetch
         // (a JSON page with a `status` key of its own stays the page).
-        let nested = match f.get("data") {
-            Some(Value::Object(inner)) if inner.contains_key("status") && !f.contains("status") => {
+        let nested = match f.0.get("data") {
+            Some(Value::Object(inner))
+                if inner.contains_key("status") && !f.0.contains_key("status") =>
+            {
                 f.object("data")
             }
             _ => None,
@@ -225,11 +227,11 @@ impl ProxyResponse {
         // answers keep `total_time` outside it: those move in), else from the answer itself;
         // either way through the same tolerant accessors as single's.
         let mut fetch = nested.map(|inner| {
-            let mut inner = Fields::new(inner);
+            let mut inner = Fields(inner);
             for key in ["status", "headers", "data", "total_time", "defense"] {
-                if !inner.contains(key) {
-                    if let Some(value) = f.take(key) {
-                        inner.insert_absent(key.to_owned(), value);
+                if !inner.0.contains_key(key) {
+                    if let Some(value) = f.0.remove(key) {
+                        inner.0.insert(key.to_owned(), value);
                     }
                 }
             }
@@ -245,8 +247,8 @@ impl ProxyResponse {
         let total_time = source.number("total_time");
         let defense = source.object("defense");
         // Anything else the nested fetch carried is kept too.
-        for (k, v) in fetch.map(Fields::into_extra).unwrap_or_default() {
-            f.insert_absent(k, v);
+        for (k, v) in fetch.map(|n| n.0).unwrap_or_default() {
+            f.0.entry(k).or_insert(v);
         }
         ProxyResponse {
             status,
@@ -259,7 +261,7 @@ impl ProxyResponse {
             exit_country: f.string("exitCountry"),
             profile: f.string("profile"),
             exit_class: f.string("exitClass").or_else(|| meta.exit_class.clone()),
-            extra: f.into_extra(),
+            extra: f.0,
             meta,
         }
     }

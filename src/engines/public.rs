@@ -29,7 +29,7 @@ impl<'de> Deserialize<'de> for ProfileCatalogue {
         let mut f = fields(Value::deserialize(d)?);
         Ok(ProfileCatalogue {
             default: f.string("default"),
-            extra: f.into_extra(),
+            extra: f.0,
         })
     }
 }
@@ -70,13 +70,13 @@ impl<'de> Deserialize<'de> for ServiceStatus {
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|s| match s {
-                    Value::Object(map) => Some(StatusService::from_fields(Fields::new(map))),
+                    Value::Object(map) => Some(StatusService::from_fields(Fields(map))),
                     _ => None,
                 })
                 .collect(),
             active_incidents: f.list("active_incidents").unwrap_or_default(),
             recent_incidents: f.list("recent_incidents").unwrap_or_default(),
-            extra: f.into_extra(),
+            extra: f.0,
         })
     }
 }
@@ -107,7 +107,7 @@ impl StatusService {
             description: f.string("description"),
             status: f.string("status").unwrap_or_default(),
             daily: f.list("daily").unwrap_or_default(),
-            extra: f.into_extra(),
+            extra: f.0,
         }
     }
 }
@@ -115,8 +115,8 @@ impl StatusService {
 /// The fields of an answer that should be an object (anything else reads as empty).
 fn fields(value: Value) -> Fields {
     match value {
-        Value::Object(map) => Fields::new(map),
-        _ => Fields::new(Map::new()),
+        Value::Object(map) => Fields(map),
+        _ => Fields(Map::new()),
     }
 }
 

@@ -62,7 +62,10 @@ pub struct Task {
 impl<'de> Deserialize<'de> for Task {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        let mut f = Fields::deserialize(d, "a task object")?;
+        let Value::Object(map) = Value::deserialize(d)? else {
+            return Err(D::Error::custom("expected a task object"));
+        };
+        let mut f = Fields(map);
         let id = f
             .string("id")
             .ok_or_else(|| D::Error::custom("the task has no `id`"))?;
@@ -90,14 +93,12 @@ impl<'de> Deserialize<'de> for Task {
             headers: f
                 .take_as("headers", |v| header_map(&v).ok_or(v))
                 .unwrap_or_default(),
-            timing: f
-                .object("timing")
-                .map(|t| Timing::from_fields(Fields::new(t))),
+            timing: f.object("timing").map(|t| Timing::from_fields(Fields(t))),
             created_at: f.take_as("createdAt", |v| match v {
                 Value::String(s) => Ok(s),
                 other => Err(other),
             }),
-            extra: f.into_extra(),
+            extra: f.0,
             meta: Meta::default(),
         })
     }
@@ -190,7 +191,7 @@ impl Timing {
             dns: f.number("dns"),
             connect: f.number("connect"),
             ttfb: f.number("ttfb"),
-            extra: f.into_extra(),
+            extra: f.0,
         }
     }
 }
@@ -198,7 +199,7 @@ impl Timing {
 impl<'de> Deserialize<'de> for Timing {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(match Value::deserialize(d)? {
-            Value::Object(map) => Timing::from_fields(Fields::new(map)),
+            Value::Object(map) => Timing::from_fields(Fields(map)),
             _ => Timing::default(),
         })
     }
