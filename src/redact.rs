@@ -139,10 +139,11 @@ pub(crate) struct Redaction {
     /// turned away by one look-up.
     seen: Zeroizing<Vec<u64>>,
     /// Per byte value: [`KEY`] when the key holds it (in either case), [`START`] when a whole
-    /// form can start with it (written as itself, or as the `%` or `\` of an escape). A page
-    /// of megabytes is scanned at one look-up a byte; only what the table marks is looked at
-    /// closer.
+    /// form can start with it (written as itself, or as the `%` or `\` of an escape), [`FORM`]
+    /// when a whole form can hold it.
     class: [u8; 256],
+    /// The length of the shortest whole form (none is shorter than the key).
+    shortest: usize,
     /// Per byte value, a bit per form of [`needles`](Self::needles) that starts with it: a
     /// candidate start is tried against those forms alone.
     first: [u8; 256],
@@ -152,6 +153,9 @@ pub(crate) struct Redaction {
 const KEY: u8 = 1;
 /// [`Redaction::class`]: a whole form can start here.
 const START: u8 = 2;
+/// [`Redaction::class`]: a whole form can hold this byte: a byte of one of the forms, or of
+/// an escape (`%`, `\`, `u`, a hex digit).
+const FORM: u8 = 4;
 
 /// The fragment hash's base.
 const BASE: u64 = 0x0100_0000_01b3;
@@ -172,6 +176,9 @@ impl Redaction {
         }
         class[usize::from(b'%')] |= START;
         class[usize::from(b'\\')] |= START;
+        for &b in b"%\\u0123456789abcdefABCDEF" {
+            class[usize::from(b)] |= FORM;
+        }
         let needles = needles(secret);
         // At most seven forms: the key, and two alphabets for each of three alignments.
         debug_assert!(needles.len() <= 8);
@@ -179,8 +186,12 @@ impl Redaction {
         for (i, needle) in needles.iter().enumerate() {
             class[usize::from(needle[0])] |= START;
             first[usize::from(needle[0])] |= 1 << i;
+            for &b in needle.iter() {
+                class[usize::from(b)] |= FORM;
+            }
         }
         Redaction {
+            shortest: needles.iter().map(|n| n.len()).min().unwrap_or(1).max(1),
             needles,
             lower,
             n,
@@ -219,31 +230,20 @@ impl Redaction {
                 .any(|w| w.eq_ignore_ascii_case(window))
     }
 
-    /// Whether `bytes` may hold a form or a fragment of the key, in one pass: `false` means
-    /// it holds none, which is what almost every answer is, and it is then passed on as it
-    /// is. It looks for what [`find`] and [`fragments`](Self::fragments) look for, stopping at
-    /// the first.
+    /// Whether `bytes` may hold a form or a fragment of the key: `false` means it holds none,
+    /// which is what almost every answer is, and it is then passed on as it is. A fragment
+    /// lies in a run of at least `n` bytes of the key, and a whole form in a run of at least
+    /// `shortest` bytes a form can hold ([`runs`]); only such runs are looked at closer, for
+    /// what [`fragments`](Self::fragments) and [`find`] look for.
     fn suspect(&self, bytes: &[u8]) -> bool {
-        let mut run = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            let class = self.class[usize::from(b)];
-            if class == 0 {
-                run = 0;
-                continue;
-            }
-            if class & START != 0 && self.form_at(&bytes[i..]).is_some() {
-                return true;
-            }
-            if class & KEY == 0 {
-                run = 0;
-                continue;
-            }
-            run += 1;
-            if run >= self.n && self.is_fragment(&bytes[i + 1 - self.n..=i]) {
-                return true;
-            }
-        }
-        false
+        let n = self.n;
+        runs(bytes, n, &self.class, KEY, |run| {
+            (0..=run.len() - n).any(|at| self.is_fragment(&run[at..at + n]))
+        }) || runs(bytes, self.shortest, &self.class, FORM, |run| {
+            (0..run.len()).any(|at| {
+                self.class[usize::from(run[at])] & START != 0 && self.form_at(&run[at..]).is_some()
+            })
+        })
     }
 
     /// `bytes` with every form and every fragment of the key replaced by `<redacted>`.
@@ -295,6 +295,49 @@ impl Redaction {
         out.extend_from_slice(&bytes[done..]);
         Some(out)
     }
+}
+
+/// Whether `hit` holds for a maximal run of at least `m` bytes of `bytes` whose class (in
+/// `class`) has the bit `bit`, trying each such run until one does.
+///
+/// Runs are found without looking at every byte: the last byte of a possible run is looked
+/// at first, and when it is not of the class no run of `m` can take in any byte before it,
+/// so the search jumps `m` bytes ahead.
+fn runs(
+    bytes: &[u8],
+    m: usize,
+    class: &[u8; 256],
+    bit: u8,
+    mut hit: impl FnMut(&[u8]) -> bool,
+) -> bool {
+    let of = |i: usize| class[usize::from(bytes[i])] & bit != 0;
+    // Every byte before `start` is dealt with, and the byte before it is not of the class.
+    let mut start = 0;
+    while start + m <= bytes.len() {
+        let last = start + m - 1;
+        if !of(last) {
+            start = last + 1;
+            continue;
+        }
+        // The run that ends at `last` begins at `from`.
+        let mut from = last;
+        while from > start && of(from - 1) {
+            from -= 1;
+        }
+        if from > start {
+            start = from;
+            continue;
+        }
+        let mut end = last + 1;
+        while end < bytes.len() && of(end) {
+            end += 1;
+        }
+        if hit(&bytes[start..end]) {
+            return true;
+        }
+        start = end + 1;
+    }
+    false
 }
 
 /// The polynomial hash of `window` (already in lower case), as `fragments` computes it.
@@ -479,7 +522,7 @@ mod tests {
     }
 
     #[test]
-    fn the_one_pass_check_misses_nothing_the_full_search_finds() {
+    fn the_quick_check_misses_nothing_the_full_search_finds() {
         // `apply` passes a text on unchanged when `suspect` finds nothing; the full search
         // (whole forms, then fragments) must then find nothing either.
         let key = b"fk_live_a1B2c3d4e5f6g7h8";
