@@ -230,6 +230,33 @@ impl Redaction {
                 .any(|w| w.eq_ignore_ascii_case(window))
     }
 
+    /// Whether some `n` bytes in a row of `run` are a run of the key's characters (any case),
+    /// with the windows' hashes rolled forward a byte at a time.
+    fn holds_fragment(&self, run: &[u8]) -> bool {
+        let n = self.n;
+        // BASE to the power n: what the byte leaving the window weighs in the hash.
+        let out = (0..n).fold(1u64, |p, _| p.wrapping_mul(BASE));
+        let mut h = 0u64;
+        for (i, &b) in run.iter().enumerate() {
+            h = h
+                .wrapping_mul(BASE)
+                .wrapping_add(u64::from(b.to_ascii_lowercase()));
+            if i >= n {
+                h = h.wrapping_sub(u64::from(run[i - n].to_ascii_lowercase()).wrapping_mul(out));
+            }
+            if i + 1 >= n
+                && self.seen[(h as usize >> 6) & 1023] & (1 << (h & 63)) != 0
+                && self
+                    .lower
+                    .windows(n)
+                    .any(|w| w.eq_ignore_ascii_case(&run[i + 1 - n..=i]))
+            {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Whether `bytes` may hold a form or a fragment of the key: `false` means it holds none,
     /// which is what almost every answer is, and it is then passed on as it is. A fragment
     /// lies in a run of at least `n` bytes of the key, and a whole form in a run of at least
@@ -237,13 +264,13 @@ impl Redaction {
     /// what [`fragments`](Self::fragments) and [`find`] look for.
     fn suspect(&self, bytes: &[u8]) -> bool {
         let n = self.n;
-        runs(bytes, n, &self.class, KEY, |run| {
-            (0..=run.len() - n).any(|at| self.is_fragment(&run[at..at + n]))
-        }) || runs(bytes, self.shortest, &self.class, FORM, |run| {
-            (0..run.len()).any(|at| {
-                self.class[usize::from(run[at])] & START != 0 && self.form_at(&run[at..]).is_some()
+        runs(bytes, n, &self.class, KEY, |run| self.holds_fragment(run))
+            || runs(bytes, self.shortest, &self.class, FORM, |run| {
+                (0..run.len()).any(|at| {
+                    self.class[usize::from(run[at])] & START != 0
+                        && self.form_at(&run[at..]).is_some()
+                })
             })
-        })
     }
 
     /// `bytes` with every form and every fragment of the key replaced by `<redacted>`.
