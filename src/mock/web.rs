@@ -326,17 +326,17 @@ pub(crate) fn fetch(target: &Target, how: &Fetch<'_>) -> Fetched {
     let path = target.path.as_str();
     let mut page = if path == "/redirect" {
         let location = format!("{}/redirected", target.origin());
+        let first = hop(
+            target.https,
+            301,
+            vec![
+                ("location", json!(location)),
+                ("content-length", json!("0")),
+            ],
+        );
         if how.follow == 0 {
-            let hop = hop(
-                target.https,
-                301,
-                vec![
-                    ("location", json!(location)),
-                    ("content-length", json!("0")),
-                ],
-            );
             Page {
-                hops: vec![hop],
+                hops: vec![first],
                 status: 301,
                 body: Vec::new(),
                 json: false,
@@ -345,14 +345,6 @@ pub(crate) fn fetch(target: &Target, how: &Fetch<'_>) -> Fetched {
                 url: target.url.clone(),
             }
         } else {
-            let first = hop(
-                target.https,
-                301,
-                vec![
-                    ("location", json!(location)),
-                    ("content-length", json!("0")),
-                ],
-            );
             let mut page = ordinary(&location, target, "/redirected", 200, false, how);
             page.hops.insert(0, first);
             page
