@@ -81,10 +81,13 @@ pub(crate) use engine_response;
 
 /// The JSON methods every request type shares, for a type with `from_json` and `to_json`:
 /// `from_json_str` and `id`, given the API label and the path hashed into the id. With
-/// `to_json = "doc"`, also `to_json` itself, for a type whose `to_wire` is its serialisable body.
+/// `to_json` (and any further doc lines for it), also `to_json` itself, for a type whose
+/// `to_wire` is its serialisable body.
 macro_rules! request_json {
-    ($api:expr, $path:expr, to_json = $doc:literal) => {
-        #[doc = $doc]
+    ($api:expr, $path:expr, to_json $(#[$doc:meta])*) => {
+        /// The JSON body this request sends, defaults included: what
+        /// [`from_json`](Self::from_json) reads back.
+        $(#[$doc])*
         pub fn to_json(&self) -> serde_json::Value {
             // Cannot fail: every key is a string and every number finite.
             serde_json::to_value(self.to_wire()).unwrap_or(serde_json::Value::Null)
@@ -147,3 +150,15 @@ macro_rules! ignore_proxies_setter {
     };
 }
 pub(crate) use ignore_proxies_setter;
+
+/// `Display` for a type whose text is what one of its methods returns (a fixed name).
+macro_rules! display_as {
+    ($ty:ty, $method:ident) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.$method())
+            }
+        }
+    };
+}
+pub(crate) use display_as;

@@ -1,7 +1,5 @@
 //! What kind of failure an error is, and which API a call went to.
 
-use std::fmt;
-
 /// What kind of failure an [`Error`](crate::Error) is. Match on it with [`Error::kind`](crate::Error::kind).
 ///
 /// The enum is `#[non_exhaustive]`: new kinds may be added in minor releases, so keep a `_`
@@ -137,11 +135,7 @@ impl ErrorKind {
     }
 }
 
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.describe())
-    }
-}
+crate::macros::display_as!(ErrorKind, describe);
 
 /// Which of FourA's APIs a call went to; it decides the error hints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

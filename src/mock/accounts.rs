@@ -1,8 +1,6 @@
 //! Accounts and keys: the engines a refusal can be scoped to, the account-level refusals, the
 //! key states, and the engine gateway's key check and refusals.
 
-use std::fmt;
-
 use serde_json::{Value, json};
 
 use super::engines::flat;
@@ -37,11 +35,7 @@ impl Engine {
     }
 }
 
-impl fmt::Display for Engine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::macros::display_as!(Engine, as_str);
 
 /// An account-level "no" the emulated gateway gives an engine call, with FourA's exact body
 /// and headers (<https://foura.ai/docs/api/rate-limits>, <https://foura.ai/docs/api/errors>, and
@@ -205,17 +199,22 @@ fn plan_limit(code: &str) -> Answer {
     let reason = format!("plan_limit_{short}");
     // Only credits, bandwidth and premium are documented; the rest follow the same pattern:
     // 403 when waiting cannot clear it, 429 with a wait when it can.
-    let (status, body, wait): (u16, Value, Option<u64>) = match short {
-        "credits" => (
-            429,
-            json!({
-                "error": "Monthly credits exhausted", "reason": reason,
-                "retry_after_seconds": 3600, "resets_at": "2026-10-01T00:00:00.000Z",
-            }),
-            Some(3600),
-        ),
+    // The usual body: the message, the code, and the wait (and when the allowance resets)
+    // where waiting clears it.
+    let refusal = |error: &str, wait: Option<u64>, resets: bool| {
+        let mut body = json!({ "error": error, "reason": reason });
+        if let Some(secs) = wait {
+            body["retry_after_seconds"] = json!(secs);
+        }
+        if resets {
+            body["resets_at"] = json!("2026-10-01T00:00:00.000Z");
+        }
+        body
+    };
+    let (status, body) = match short {
+        "credits" => (429, refusal("Monthly credits exhausted", Some(3600), true)),
         // Documented with no `reason`: only the header names it.
-        "bandwidth" => (429, json!({ "error": "Bandwidth allowance spent" }), None),
+        "bandwidth" => (429, json!({ "error": "Bandwidth allowance spent" })),
         "premium" => return premium_refusal(),
         "feature" => (
             403,
@@ -223,35 +222,19 @@ fn plan_limit(code: &str) -> Answer {
                 "error": "This endpoint is not included in your plan (Free).",
                 "reason": reason, "documentation": "https://foura.ai/prices",
             }),
-            None,
         ),
         "browser_daily" => (
             429,
-            json!({
-                "error": "Daily browser allowance spent", "reason": reason,
-                "retry_after_seconds": 3600, "resets_at": "2026-10-01T00:00:00.000Z",
-            }),
-            Some(3600),
+            refusal("Daily browser allowance spent", Some(3600), true),
         ),
-        "rate" => (
-            429,
-            json!({ "error": "Plan rate limit reached", "reason": reason, "retry_after_seconds": 60 }),
-            Some(60),
-        ),
+        "rate" => (429, refusal("Plan rate limit reached", Some(60), false)),
         "concurrency" => (
             429,
-            json!({
-                "error": "Plan concurrency limit reached", "reason": reason,
-                "retry_after_seconds": 5,
-            }),
-            Some(5),
+            refusal("Plan concurrency limit reached", Some(5), false),
         ),
-        _ => (
-            429,
-            json!({ "error": "Plan limit reached", "reason": reason }),
-            None,
-        ),
+        _ => (429, refusal("Plan limit reached", None, false)),
     };
+    let wait = body.get("retry_after_seconds").and_then(Value::as_u64);
     let mut answer = Answer::json(status, &body);
     answer.headers.push(("X-FourA-Limit".into(), reason));
     if let Some(secs) = wait {

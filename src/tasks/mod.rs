@@ -4,8 +4,6 @@
 mod request;
 mod task;
 
-use std::fmt;
-
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::call::{Api, Call};
@@ -56,11 +54,7 @@ impl TaskType {
     }
 }
 
-impl fmt::Display for TaskType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::macros::display_as!(TaskType, as_str);
 
 impl Serialize for TaskType {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -108,11 +102,7 @@ impl TaskStatus {
     }
 }
 
-impl fmt::Display for TaskStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::macros::display_as!(TaskStatus, as_str);
 
 impl TaskStatus {
     pub(super) fn from_wire(s: &str) -> TaskStatus {
