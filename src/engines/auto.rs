@@ -385,7 +385,6 @@ impl AutoRequest {
     crate::macros::request_json!(
         crate::request_id::ENGINES_API,
         crate::defaults::DEFAULT_AUTO_PATH,
-        to_json = "The JSON body this request sends to `POST /api/auto`, defaults included: what \
-            [`from_json`](Self::from_json) reads back."
+        to_json
     );
 }

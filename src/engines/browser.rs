@@ -407,10 +407,5 @@ impl BrowserRequest {
         Ok(r)
     }
 
-    crate::macros::request_json!(
-        crate::request_id::ENGINES_API,
-        "/api/browser/",
-        to_json = "The JSON body this request sends to `POST /api/browser/`, defaults included: what \
-            [`from_json`](Self::from_json) reads back."
-    );
+    crate::macros::request_json!(crate::request_id::ENGINES_API, "/api/browser/", to_json);
 }

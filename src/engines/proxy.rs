@@ -336,10 +336,5 @@ impl ProxyRequest {
         Ok(r)
     }
 
-    crate::macros::request_json!(
-        crate::request_id::ENGINES_API,
-        "/api/proxy/",
-        to_json = "The JSON body this request sends to `POST /api/proxy/`, defaults included: what \
-            [`from_json`](Self::from_json) reads back."
-    );
+    crate::macros::request_json!(crate::request_id::ENGINES_API, "/api/proxy/", to_json);
 }

@@ -449,7 +449,8 @@ impl SingleRequest {
     crate::macros::request_json!(
         crate::request_id::ENGINES_API,
         "/api/single/",
-        to_json = "The JSON body this request sends to `POST /api/single/` (as proxy's `request`, the \
-            same object), defaults included: what [`from_json`](Self::from_json) reads back."
+        to_json
+        ///
+        /// It is also the `request` object of a proxy call.
     );
 }
