@@ -87,15 +87,20 @@ fn page(len: usize) -> String {
     page
 }
 
-fn main() {
-    let server = common::start(TASK.as_bytes().to_vec(), Duration::ZERO);
-    let url = format!("{}/api/v1/tasks", server.url());
-    let client = Client::builder()
+/// The crate's client for `server`, as a user builds it (default timeouts, no proxy).
+fn foura_client(server: &common::FastServer) -> Client {
+    Client::builder()
         .api_key(ApiKey::new(KEY).unwrap())
         .base_url(server.url())
         .proxy(None)
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+fn main() {
+    let server = common::start(TASK.as_bytes().to_vec(), Duration::ZERO);
+    let url = format!("{}/api/v1/tasks", server.url());
+    let client = foura_client(&server);
     let request = TaskRequest::new("https://example.com", TaskType::Single);
     let bare = raw_agent(false);
     let timed = raw_agent(true);
@@ -155,12 +160,7 @@ fn main() {
     task["content"] = page(8 << 20).into();
     let big = common::start(serde_json::to_vec(&task).unwrap(), Duration::ZERO);
     let big_url = format!("{}/api/v1/tasks", big.url());
-    let big_client = Client::builder()
-        .api_key(ApiKey::new(KEY).unwrap())
-        .base_url(big.url())
-        .proxy(None)
-        .build()
-        .unwrap();
+    let big_client = foura_client(&big);
     let big_call = || {
         let task = big_client.create_task(&request).unwrap();
         assert!(task.content.unwrap().len() >= 8 << 20);
