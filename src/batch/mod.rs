@@ -140,6 +140,42 @@ pub enum StopReason {
     KeyRefused,
 }
 
+impl StopReason {
+    /// Whether a failed input stops a batch, and why: a plan limit
+    /// ([`ErrorKind::PlanLimit`](crate::ErrorKind::PlanLimit)) and a refused key
+    /// (`Unauthorized`, `Forbidden`, `InvalidKey`) do, since every later input would fail the
+    /// same way; any other failure does not. A batch applies this to every result; a tool
+    /// that runs its own loop can apply the same rule.
+    ///
+    /// ```
+    /// use foura::mock::MockServer;
+    /// use foura::{ApiKey, ErrorKind, StopReason, TaskType};
+    ///
+    /// let server = MockServer::start();
+    /// // A key the emulator does not know: `401 Invalid API key`.
+    /// let client = server
+    ///     .client_builder()
+    ///     .api_key(ApiKey::new("fk_live_not_a_key_it_knows")?)
+    ///     .build()?;
+    /// let refused = client.submit("https://example.com", TaskType::Single).unwrap_err();
+    /// assert_eq!(refused.kind(), ErrorKind::Unauthorized);
+    /// assert_eq!(StopReason::for_error(&refused), Some(StopReason::KeyRefused));
+    /// // A request that is not valid JSON does not stop a batch.
+    /// let bad = foura::TaskRequest::from_json_str("not json").unwrap_err();
+    /// assert_eq!(StopReason::for_error(&bad), None);
+    /// # Ok::<(), foura::Error>(())
+    /// ```
+    pub fn for_error(error: &Error) -> Option<StopReason> {
+        match error.kind() {
+            crate::ErrorKind::PlanLimit => Some(StopReason::PlanLimit),
+            crate::ErrorKind::Unauthorized
+            | crate::ErrorKind::Forbidden
+            | crate::ErrorKind::InvalidKey => Some(StopReason::KeyRefused),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for StopReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -9,7 +9,7 @@ use super::summary::{Histogram, Summary};
 use super::throttle::{Signal, Throttle, lock_throttle};
 use super::{Batch, BatchItem, Outcome, Progress, StopReason};
 use crate::client::Client;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::retry::later;
 use crate::settings::{Attempt, Hook};
 
@@ -165,16 +165,8 @@ where
                     }
                     summary.lowest_concurrency = t.lowest;
                 }
-                if let Err(e) = &result {
-                    match e.kind() {
-                        ErrorKind::PlanLimit => {
-                            summary.stopped.get_or_insert(StopReason::PlanLimit);
-                        }
-                        ErrorKind::Unauthorized | ErrorKind::Forbidden | ErrorKind::InvalidKey => {
-                            summary.stopped.get_or_insert(StopReason::KeyRefused);
-                        }
-                        _ => {}
-                    }
+                if let Some(reason) = result.as_ref().err().and_then(StopReason::for_error) {
+                    summary.stopped.get_or_insert(reason);
                 }
                 if self
                     .credit_budget

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use foura::{CancelToken, Client, Error, ErrorKind, Outcome, StopReason};
+use foura::{CancelToken, Client, Error, Outcome, StopReason};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -359,16 +359,8 @@ impl State {
         };
         self.credits_reported |= credits.is_some();
         self.credits += credits.unwrap_or(0.0);
-        if let Err(e) = result {
-            match e.kind() {
-                ErrorKind::PlanLimit => {
-                    self.stop.get_or_insert(StopReason::PlanLimit);
-                }
-                ErrorKind::Unauthorized | ErrorKind::Forbidden | ErrorKind::InvalidKey => {
-                    self.stop.get_or_insert(StopReason::KeyRefused);
-                }
-                _ => {}
-            }
+        if let Some(reason) = result.as_ref().err().and_then(StopReason::for_error) {
+            self.stop.get_or_insert(reason);
         }
         if self.budget.is_some_and(|budget| self.credits >= budget) {
             self.stop.get_or_insert(StopReason::CreditBudget);
