@@ -32,11 +32,16 @@ fn holds_secret(block: &[u8]) -> bool {
     block.len() >= SECRET.len() && block.windows(SECRET.len()).any(|w| w == SECRET)
 }
 
-// SAFETY: every call is forwarded to the system allocator unchanged; `dealloc` only reads the
-// block it is about to free, which is valid for `layout.size()` bytes.
+// SAFETY: every call is forwarded to the system allocator (`alloc` as `alloc_zeroed`, which
+// satisfies the same contract); `dealloc` only reads the block it is about to free, which is
+// valid for `layout.size()` bytes.
 unsafe impl GlobalAlloc for Inspecting {
+    // Blocks are handed out zeroed, so a freed block holds only what its owner wrote: memory
+    // the system allocator reuses from an earlier block (a ureq buffer already counted, say)
+    // would otherwise show that block's bytes again in whatever part the new owner never
+    // wrote — the pool's connection list, for one, when a connection is kept for reuse.
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { System.alloc(layout) }
+        unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
