@@ -43,6 +43,8 @@ fn single_sends_every_field_under_its_documented_name() {
             .proxy("4DZ3VE")
             .timeout(Duration::from_secs(20)),
     )
+    // A non-zero value, so that the seconds-to-milliseconds conversion shows.
+    .server_response_timeout(Duration::from_secs(10))
     .validate(
         Validate::new()
             .status_accept([200, 403])
@@ -61,7 +63,7 @@ fn single_sends_every_field_under_its_documented_name() {
             "unblocker": true, "browser": "Firefox", "os": "Windows", "version": "147",
             "profile": "firefox-147-windows", "data": {"q": 1}, "proxy": "4DZ3VE",
             "timeout_ms": 20000, "connect_timeout_ms": 5000, "accept_timeout_ms": 2500,
-            "server_response_timeout_ms": 0, "dns_cache_timeout_sec": 60,
+            "server_response_timeout_ms": 10000, "dns_cache_timeout_sec": 60,
             "followRedirects": 5, "tryJsonData": true, "returnBuffer": false,
             "validate": {
                 "status": {"accept": [200, 403], "fail": [503]},
